@@ -1,0 +1,1 @@
+"""Registration check lists for subject leads and learners' registration statements (issue 4)."""

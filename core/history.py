@@ -1,0 +1,91 @@
+"""Saving domain rows with who and why, and reading their history back in plain words."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+
+from .exceptions import DomainError
+
+
+def save_tracked(obj: models.Model, *, actor, reason: str, update_fields: list[str] | None = None, clean: bool = True) -> None:
+    """Validate and save a domain row, stamping its history row with the actor and the reason.
+
+    Services call this instead of `.save()` so that no change is made without a who and a why.
+    """
+    if not (reason or "").strip():
+        raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    if clean:
+        obj.full_clean()
+    obj._history_user = actor
+    obj._change_reason = reason.strip()
+    if update_fields is not None and obj.pk is not None:
+        auto = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+        obj.save(update_fields=sorted(set(update_fields) | set(auto)))
+    else:
+        obj.save()
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    who: str
+    kind: str  # "Created", "Changed", "Deleted"
+    reason: str
+    changes: list[FieldChange]
+
+
+_KIND = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def _display(record, field_name: str, value) -> str:
+    field = record.instance_type._meta.get_field(field_name)
+    if value in (None, ""):
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.ForeignKey):
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target is not None else f"#{value}"
+    if isinstance(field, models.DateField) and hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(field, models.BooleanField):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def history_entries(obj: models.Model, *, limit: int = 100) -> list[HistoryEntry]:
+    """The object's history, newest first: who, when, why and which fields changed from what to what."""
+    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    entries = []
+    for i, record in enumerate(records[:limit]):
+        previous = records[i + 1] if i + 1 < len(records) else None
+        changes: list[FieldChange] = []
+        if record.history_type == "~" and previous is not None:
+            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            for change in delta.changes:
+                try:
+                    label = str(obj._meta.get_field(change.field).verbose_name)
+                    old = _display(record, change.field, change.old)
+                    new = _display(record, change.field, change.new)
+                except Exception:  # m2m fields and fields since removed: show them raw
+                    label, old, new = change.field, str(change.old), str(change.new)
+                changes.append(FieldChange(label[:1].upper() + label[1:], old, new))
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.get_full_name() or user.username) if user else "system",
+                kind=_KIND.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    return entries

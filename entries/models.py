@@ -1,0 +1,1 @@
+"""Entries for externally set assessments and their results (issue 5)."""

@@ -1,0 +1,22 @@
+from core.roles import EXAMS_OFFICER, QUALITY_NOMINEE, SENIOR_LEADER, SUBJECT_LEAD
+
+_READ = [
+    "registrations.view_qualificationsuite", "registrations.view_qualification", "registrations.view_unit",
+    "registrations.view_programme", "registrations.view_registration", "registrations.view_deadlinerule",
+    "registrations.view_latefeeband", "registrations.view_pearsonnotification",
+]
+_WRITE = [
+    f"registrations.{action}_{model}"
+    for model in ("qualification", "unit", "programme", "registration", "pearsonnotification")
+    for action in ("add", "change")
+]
+
+ROLE_PERMISSIONS = {
+    EXAMS_OFFICER: _READ + _WRITE,
+    SUBJECT_LEAD: [
+        "registrations.view_qualification", "registrations.view_unit",
+        "registrations.view_programme", "registrations.view_registration",
+    ],
+    QUALITY_NOMINEE: _READ,
+    SENIOR_LEADER: _READ,
+}
