@@ -9,9 +9,8 @@ a context dict (or None to show nothing); its template is `templates/<app>/panel
 """
 
 from dataclasses import dataclass
-from importlib import import_module
 
-from django.conf import settings
+from .hooks import app_hooks
 
 
 @dataclass
@@ -22,16 +21,7 @@ class Panel:
 
 def collect_panels(page: str, request, **kwargs) -> list[Panel]:
     panels = []
-    for app_label in settings.LOCAL_APPS:
-        try:
-            module = import_module(f"{app_label}.panels")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app_label}.panels":
-                raise
-            continue
-        build = getattr(module, page, None)
-        if build is None:
-            continue
+    for app_label, build in app_hooks("panels", page):
         context = build(request, **kwargs)
         if context is not None:
             panels.append(Panel(f"{app_label}/panels/{page}.html", context))
