@@ -304,6 +304,23 @@ class Command(BaseCommand):
         self.cohort_sport_year12(demo)
         self.cohort_business_first(demo)
         self.cohort_business_l3(demo)
+        self.tell_pearson(demo)
+
+    def tell_pearson(self, demo: Demo) -> None:
+        """The exams officer told Pearson about changes a few days after making them, except the last three weeks'."""
+        from registrations.models import PearsonNotification
+        from registrations.services import notification_mark_sent
+
+        cutoff = demo.today - timedelta(days=21)
+        owed = PearsonNotification.objects.filter(sent_at__isnull=True).order_by("raised_at")
+        for number, notification in enumerate(owed, start=1):
+            raised = timezone.localtime(notification.raised_at).date()
+            if raised >= cutoff:
+                continue
+            sent = raised + timedelta(days=3)
+            with at(sent, 11):
+                notification_mark_sent(actor=demo.users["exams.officer"], notification=notification,
+                                       sent_at=timezone.now(), reference=f"EOL-{sent:%y%m%d}-{number:03d}")
 
     # ---------------------------------------------------------------- learners
 
