@@ -128,3 +128,13 @@ def test_login_page(client):
 def test_parser_catches_problems():
     bad = audit('<h1>a</h1><h1>b</h1><input name="x"><label>Wrapped <input name="y"></label><th>x</th><p style="c">')
     assert bad.h1 == 2 and bad.unlabelled() == ['<input name="x">'] and bad.inline
+
+
+def test_refusals_use_the_site_layout(client, lead_a, lead_b, registration_a):
+    client.force_login(lead_b)
+    forbidden = client.get(reverse("learners:correct", args=[registration_a.learner.pk]))
+    assert forbidden.status_code == 403 and "You cannot do this" in forbidden.content.decode()
+    assert_accessible("403", forbidden.content.decode())
+    missing = client.get(reverse("learners:detail", args=[registration_a.learner.pk]))
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()
+    assert_accessible("404", missing.content.decode())

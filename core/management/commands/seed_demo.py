@@ -29,7 +29,6 @@ use `core.management.commands.seed_demo.at(day)` to date its changes realistical
 """
 
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -206,7 +205,7 @@ class Command(BaseCommand):
             "assessors": [users["j.patel"], users["m.okafor"], users["r.hughes"]],
             "admin": users["admin"],
         }
-        for app_label, seed in app_hooks("demo", "seed_demo_data"):
+        for _app_label, seed in app_hooks("demo", "seed_demo_data"):
             with transaction.atomic():
                 seed(centre=centre, users=hook_users, stdout=self.stdout)
         self.print_logins()
