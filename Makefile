@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1:8000
 .PHONY: run test install lint bench migrate worker seed clean ci
 
 $(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed: run 'make run PYTHON=python3.11' (or install it: apt-get install -y python3)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements.lock
@@ -23,9 +25,9 @@ seed: migrate
 
 ## make run: install, migrate SQLite, load the demo centre, print the logins, serve with the task worker
 run: seed
-	@echo "Starting the background task worker and the web server on http://$(HOST)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --interval 1 >/dev/null 2>&1 & \
+	@echo "Starting the background task worker and the web server on http://$(HOST) (Ctrl-C stops both)"
+	@$(PY) manage.py db_worker --interval 1 --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 worker: install
