@@ -386,6 +386,7 @@ class RegistrationBatch(models.Model):
     registration_type = models.CharField(max_length=20, choices=Registration.RegistrationType.choices)
     enrolment_date = models.DateField()
     order_number = models.CharField(max_length=12, help_text="Up to 12 letters and digits; quoted on Pearson's invoice.")
+    study_mode = models.CharField(max_length=2, choices=[("FT", "Full-time"), ("PT", "Part-time")], default="FT")
     late_reason = models.TextField(blank=True)
     filename = models.CharField(max_length=120)
     file_data = models.BinaryField(help_text="The spreadsheet exactly as it was downloaded for Pearson.")
