@@ -456,8 +456,10 @@ def notification_mark_sent(request):
     form = MarkSentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        sent_at = timezone.make_aware(datetime.combine(d["sent_on"], time(12))) if d["sent_on"] else None
-        if sent_at and sent_at > timezone.now():
+        today = timezone.localdate()
+        sent_on = d["sent_on"] or today
+        sent_at = timezone.now() if sent_on == today else timezone.make_aware(datetime.combine(sent_on, time(12)))
+        if sent_on > today:
             messages.error(request, "The date sent cannot be in the future.")
         else:
             count = services.notifications_mark_sent(actor=request.user, notifications=d["notifications"], sent_at=sent_at,

@@ -9,7 +9,7 @@ from core.exceptions import DomainError
 from registrations import services
 from registrations.models import PearsonNotification, Registration, RegistrationBatch, TransferIn
 from registrations.rules import pearson_name
-from tests.factories import LearnerFactory, ProgrammeFactory, RegistrationFactory, UnitFactory
+from tests.factories import LearnerFactory, ProgrammeFactory, UnitFactory
 from tests.learners.samples import csv_bytes
 
 S = Registration.State
