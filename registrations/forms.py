@@ -155,3 +155,43 @@ class NotificationFilterForm(forms.Form):
 
 
 __all__ = ["Programme"]
+
+
+class QualificationForm(forms.ModelForm):
+    reason = forms.CharField(label="Reason", required=False, help_text="Kept in the history (optional for a new qualification).")
+
+    class Meta:
+        from .models import Qualification
+
+        model = Qualification
+        fields = ["qan", "title", "level", "suite", "size_glh", "grading_scale"]
+
+
+class UnitForm(forms.ModelForm):
+    reason = forms.CharField(label="Reason", required=False)
+
+    class Meta:
+        from .models import Unit
+
+        model = Unit
+        fields = ["number", "title", "glh", "assessment", "mandatory"]
+
+
+class ProgrammeForm(forms.ModelForm):
+    reason = forms.CharField(label="Reason", required=False, help_text="Kept in the history.")
+
+    class Meta:
+        model = Programme
+        fields = ["name", "qualification", "centre", "academic_year", "registration_mode", "start_date", "planned_end_date",
+                  "approved_to", "certificate_end", "subject_leads", "is_active"]
+        widgets = {**dict.fromkeys(("start_date", "planned_end_date", "approved_to", "certificate_end"), DATE_WIDGET),
+                   "subject_leads": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from core.roles import SUBJECT_LEAD
+
+        super().__init__(*args, **kwargs)
+        self.fields["subject_leads"].queryset = get_user_model().objects.filter(groups__name=SUBJECT_LEAD, is_active=True).order_by("last_name")
+        self.fields["subject_leads"].label_from_instance = lambda u: u.get_full_name() or u.username

@@ -592,3 +592,124 @@ def notifications_mark_sent(*, actor, notifications, sent_at=None, reference: st
         notification_mark_sent(actor=actor, notification=notification, sent_at=sent_at, reference=reference)
         count += 1
     return count
+
+
+# --- Qualifications, units and programmes (set up by the exams officer) -------------------------
+
+@transaction.atomic
+def qualification_save(*, actor, qualification, reason: str):
+    """Create or change a qualification (the form has already bound the values)."""
+    from .models import Qualification
+
+    if qualification.pk:
+        Qualification.objects.select_for_update().get(pk=qualification.pk)
+    save_tracked(qualification, actor=actor, reason=reason)
+    return qualification
+
+
+@transaction.atomic
+def unit_save(*, actor, unit, reason: str):
+    from .models import Unit
+
+    if unit.pk:
+        Unit.objects.select_for_update().get(pk=unit.pk)
+    save_tracked(unit, actor=actor, reason=reason)
+    return unit
+
+
+UNIT_ALIASES = {
+    "number": ["Unit", "Unit No", "Unit Number", "No", "Number"],
+    "title": ["Unit Title", "Title", "Name", "Unit Name"],
+    "glh": ["GLH", "Guided Learning Hours", "Hours"],
+    "assessment": ["Assessment", "Assessment Type", "Internal/External", "Type"],
+    "mandatory": ["Mandatory", "Mandatory/Optional", "Optional", "Status"],
+}
+
+
+@transaction.atomic
+def units_import(*, actor, qualification, data: bytes, filename: str, reason: str = "") -> dict:
+    """Add or update a qualification's units from a spreadsheet (number, title, GLH, assessment,
+    mandatory). Every row is checked first; any problem refuses the whole file."""
+    from core.spreadsheets import SpreadsheetError, match_headers, read_table
+
+    from .models import Unit
+
+    try:
+        table = read_table(data, filename=filename, max_rows=500)
+    except SpreadsheetError as exc:
+        raise DomainError(exc.message)
+    match = match_headers(table.headers, UNIT_ALIASES, required=["number", "title", "glh"])
+    if match.missing:
+        raise DomainError("The file needs columns for the unit number, title and GLH (e.g. “Unit”, “Title”, “GLH”).")
+    existing = {u.number: u for u in qualification.units.all()}
+    errors, seen, planned = [], set(), []
+    for row in table.rows:
+        def cell(name, row=row):
+            value = row.get(match.mapping.get(name))
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return str(value).strip() if value not in (None, "") else ""
+
+        number, title, glh = cell("number"), cell("title"), cell("glh")
+        where = f"Row {row.number}"
+        if not number or len(number) > 10:
+            errors.append(f"{where}, column “{match.mapping['number']}”: the unit number is missing or longer than 10 characters.")
+            continue
+        if number in seen:
+            errors.append(f"{where}: unit {number} appears twice.")
+            continue
+        seen.add(number)
+        if not title:
+            errors.append(f"{where}, column “{match.mapping['title']}”: the title is missing.")
+        if not glh.isdigit() or int(glh) == 0:
+            errors.append(f"{where}, column “{match.mapping['glh']}”: GLH must be a whole number above 0 (it says “{glh}”).")
+        assessment = cell("assessment").lower()
+        if assessment.startswith("ext") or assessment in ("e", "exam"):
+            assessment = Unit.Assessment.EXTERNAL
+        elif assessment in ("", "i", "int") or assessment.startswith("int"):
+            assessment = Unit.Assessment.INTERNAL
+        else:
+            errors.append(f"{where}, column “{match.mapping.get('assessment')}”: assessment must be Internal or External.")
+        mandatory_text = cell("mandatory").lower()
+        header = (match.mapping.get("mandatory") or "").lower()
+        if mandatory_text in ("", "m", "mandatory", "yes", "y", "true", "1"):
+            mandatory = not (header == "optional" and mandatory_text in ("yes", "y", "true", "1"))
+        elif mandatory_text in ("o", "optional", "no", "n", "false", "0"):
+            mandatory = header == "optional"
+        else:
+            errors.append(f"{where}, column “{match.mapping.get('mandatory')}”: say Mandatory or Optional.")
+            mandatory = True
+        planned.append((number, title[:200], int(glh) if glh.isdigit() else 0, assessment, mandatory))
+    if errors:
+        raise DomainError("Nothing was saved. " + " ".join(errors[:20]))
+    reason = reason.strip() or f"Units imported from {filename}"
+    created = updated = 0
+    for number, title, glh, assessment, mandatory in planned:
+        unit = existing.get(number)
+        if unit is None:
+            unit = Unit(qualification=qualification, number=number)
+            created += 1
+        elif (unit.title, unit.glh, unit.assessment, unit.mandatory) == (title, glh, assessment, mandatory):
+            continue
+        else:
+            updated += 1
+        unit.title, unit.glh, unit.assessment, unit.mandatory = title, glh, assessment, mandatory
+        save_tracked(unit, actor=actor, reason=reason)
+    return {"created": created, "updated": updated, "unchanged": len(planned) - created - updated}
+
+
+@transaction.atomic
+def programme_save(*, actor, programme, subject_leads, reason: str):
+    """Create or change a programme and its subject leads."""
+    from core.roles import SUBJECT_LEAD
+
+    if programme.pk:
+        Programme.objects.select_for_update().get(pk=programme.pk)
+    not_leads = [u for u in subject_leads if not u.groups.filter(name=SUBJECT_LEAD).exists()]
+    if not_leads:
+        raise DomainError(f"{', '.join(str(u) for u in not_leads)} is not a subject lead.", field="subject_leads")
+    save_tracked(programme, actor=actor, reason=reason)
+    programme._history_user = actor
+    programme._change_reason = reason
+    programme.subject_leads.set(subject_leads)
+    return programme

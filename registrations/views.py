@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Count
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.history import history_entries
 from core.pagination import paginate
@@ -468,3 +470,141 @@ def notification_mark_sent(request):
     elif request.method == "POST":
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("registrations:notification_queue")
+
+
+# --- Setting up qualifications, units and programmes -------------------------------------------
+
+def _save_with(request, form, save, success: str, default_reason: str):
+    """Run a save service for a bound ModelForm; DomainError/ValidationError go back onto the form."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from core.exceptions import DomainError
+
+    try:
+        obj = save(form.save(commit=False), form.cleaned_data.get("reason") or default_reason)
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    else:
+        messages.success(request, success)
+        return obj
+    return None
+
+
+@permission_required("registrations.view_qualification", raise_exception=True)
+def qualification_list(request):
+    from .models import Qualification
+
+    qualifications = Qualification.objects.select_related("suite").annotate(unit_count=Count("units")).order_by("title")
+    return render(request, "registrations/qualification_list.html", {"page": paginate(request, qualifications)})
+
+
+@permission_required("registrations.view_qualification", raise_exception=True)
+def qualification_detail(request, pk):
+    from django.shortcuts import get_object_or_404
+
+    from .forms import UnitForm, UploadForm
+    from .models import Qualification
+
+    qualification = get_object_or_404(Qualification.objects.select_related("suite"), pk=pk)
+    return render(request, "registrations/qualification_detail.html", {
+        "qualification": qualification, "units": qualification.units.all(), "unit_form": UnitForm(),
+        "upload_form": UploadForm(), "history": history_entries(qualification),
+    })
+
+
+@permission_required("registrations.add_qualification", raise_exception=True)
+def qualification_edit(request, pk=None):
+    from django.shortcuts import get_object_or_404, redirect
+
+    from . import services
+    from .forms import QualificationForm
+    from .models import Qualification
+
+    instance = get_object_or_404(Qualification, pk=pk) if pk else None
+    if pk and not request.user.has_perm("registrations.change_qualification"):
+        from django.core.exceptions import PermissionDenied
+        raise PermissionDenied
+    form = QualificationForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_with(request, form, lambda q, why: services.qualification_save(actor=request.user, qualification=q, reason=why),
+                           "Qualification saved.", "Qualification set up" if not pk else "Qualification changed")
+        if saved:
+            return redirect("registrations:qualification_detail", saved.pk)
+    return render(request, "registrations/setup_form.html", {
+        "form": form, "title": f"Change {instance}" if instance else "New qualification",
+        "back": reverse("registrations:qualification_detail", args=[pk]) if pk else reverse("registrations:qualification_list"),
+    })
+
+
+@permission_required("registrations.add_unit", raise_exception=True)
+def unit_add(request, pk):
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from . import services
+    from .forms import UnitForm
+    from .models import Qualification
+
+    qualification = get_object_or_404(Qualification, pk=pk)
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        unit = form.save(commit=False)
+        unit.qualification = qualification
+        form.instance = unit
+        saved = _save_with(request, form, lambda u, why: services.unit_save(actor=request.user, unit=u, reason=why),
+                           f"Unit {unit.number} added.", "Unit added")
+        if saved:
+            return redirect("registrations:qualification_detail", pk)
+    if request.method == "POST":
+        messages.error(request, "The unit was not added: " + " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("registrations:qualification_detail", pk)
+
+
+@permission_required("registrations.add_unit", raise_exception=True)
+def units_upload(request, pk):
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from audit.services import record
+    from core.exceptions import DomainError
+
+    from . import services
+    from .forms import UploadForm
+    from .models import Qualification
+
+    qualification = get_object_or_404(Qualification, pk=pk)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.units_import(actor=request.user, qualification=qualification, data=upload.read(), filename=upload.name)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            record(request.user, "registrations.units.import", qualification, {"filename": upload.name, **result}, request=request)
+            messages.success(request, f"Units imported: {result['created']} added, {result['updated']} changed, {result['unchanged']} unchanged.")
+    return redirect("registrations:qualification_detail", pk)
+
+
+@permission_required("registrations.add_programme", raise_exception=True)
+def programme_edit(request, pk=None):
+    from django.shortcuts import redirect
+
+    from . import services
+    from .forms import ProgrammeForm
+
+    instance = selectors.get_programme_for_user(request.user, pk) if pk else None
+    form = ProgrammeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        leads = list(form.cleaned_data["subject_leads"])
+        saved = _save_with(request, form, lambda p, why: services.programme_save(actor=request.user, programme=p, subject_leads=leads, reason=why),
+                           "Programme saved.", "Programme set up" if not pk else "Programme changed")
+        if saved:
+            return redirect(saved)
+    return render(request, "registrations/setup_form.html", {
+        "form": form, "title": f"Change {instance}" if instance else "New programme",
+        "back": instance.get_absolute_url() if instance else reverse("registrations:programme_list"),
+    })
