@@ -51,6 +51,8 @@ KEEP_WHEN_BLANK = {"uln", "uln_not_yet_known", "uci", "candidate_number", "email
 PEARSON_FIELDS = ("legal_first_name", "legal_last_name", "date_of_birth", "sex", "uln")
 SEXES = {"m": "M", "male": "M", "f": "F", "female": "F"}
 
+_EMAIL_RE = re.compile(r"^[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
 NEW, CHANGED, UNCHANGED, REJECTED = "new", "changed", "unchanged", "rejected"
 
 
@@ -171,11 +173,13 @@ def parse_row(values: dict, columns: dict[str, str], today: date) -> tuple[dict,
             out["candidate_number"] = number
     if "email" in columns and _text(raw("email")):
         email = _text(raw("email")).lower()
-        try:
-            validate_email(email)
-        except ValidationError:
-            err("email", f"“{email}” is not an e-mail address.")
-        else:
+        if not _EMAIL_RE.match(email):
+            try:  # the quick pattern failed: let Django's full validator decide (internationalised domains)
+                validate_email(email)
+            except ValidationError:
+                err("email", f"“{email}” is not an e-mail address.")
+                email = ""
+        if email:
             out["email"] = email
     return out, errors, flags
 

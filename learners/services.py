@@ -159,7 +159,7 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
     try:
         created = bulk_create_with_history(
             [Learner(centre=batch.centre, **typed(r["values"])) for r in new_rows], Learner,
-            batch_size=500, default_user=actor, default_change_reason=reason,
+            batch_size=1000, default_user=actor, default_change_reason=reason,
         ) if new_rows else []
         updated_fields: set[str] = set()
         learners = Learner.objects.in_bulk([r["learner_id"] for r in changed_rows])
