@@ -21,7 +21,7 @@ def test_import_register_submit_and_confirm_twenty_learners(page, live_server, e
     login(page, live_server, exams_officer)
 
     # 1. Import the MIS export: preview, then confirm.
-    page.get_by_role("link", name="Import learners").click()
+    page.get_by_role("link", name="MIS import").click()
     page.get_by_label("MIS export").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Import of {name}"
