@@ -74,10 +74,12 @@ PENDING_STATES = (Registration.State.DRAFT,)
 
 def annotate_deadlines(registrations, today, rules: dict | None = None):
     """Set `.due_date` and `.fee_band` (if late) on each draft/submitted registration, with no query per row."""
-    rules = _rules() if rules is None else rules
+    pending = (Registration.State.DRAFT, Registration.State.SUBMITTED)
+    if rules is None:  # loaded only when a row needs it (two small queries)
+        rules = _rules() if any(r.state in pending for r in registrations) else {}
     for r in registrations:
         r.due_date = r.fee_band = None
-        if r.state in (Registration.State.DRAFT, Registration.State.SUBMITTED):
+        if r.state in pending:
             r.due_date = registration_due_date(r, rules)
             on = timezone.localtime(r.submitted_at).date() if r.submitted_at else today
             r.fee_band = late_fee_band(r, on, rules)

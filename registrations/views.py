@@ -31,6 +31,12 @@ def programme_detail(request, pk):
     registrations = selectors.programme_registrations(
         programme=programme, state=filters.get("state", ""), search=filters.get("q", "").strip()
     )
+    page = paginate(request, registrations)
+    from django.utils import timezone
+
+    from .deadlines import annotate_deadlines
+
+    annotate_deadlines(page.object_list, timezone.localdate())
     return render(
         request,
         "registrations/programme_detail.html",
@@ -38,7 +44,7 @@ def programme_detail(request, pk):
             "programme": programme,
             "units": programme.qualification.units.all(),
             "form": form,
-            "page": paginate(request, registrations),
+            "page": page,
             "state_counts": selectors.registration_state_counts(programme.registrations.all()),
         },
     )
@@ -57,7 +63,9 @@ def registration_detail(request, pk):
         {
             "registration": registration,
             "due_date": due,
-            "fee_band": late_fee_band(registration, submitted_on),
+            # The band applies to what is (or was) sent late: drafts, submitted rows, and rows with a submission date.
+            "fee_band": late_fee_band(registration, submitted_on)
+            if registration.submitted_at or registration.state in ("draft", "submitted") else None,
             "history": history_entries(registration),
             "notifications": registration.pearson_notifications.select_related("raised_by", "sent_by"),
             "records": registration.assessment_records.select_related("unit", "assessor", "internal_verifier"),
@@ -73,7 +81,7 @@ def registration_detail(request, pk):
 def registration_list(request):
     from django.utils import timezone
 
-    from .deadlines import _rules, annotate_deadlines
+    from .deadlines import annotate_deadlines
     from .forms import RegistrationFilterForm
     from .models import Programme
 
@@ -86,7 +94,7 @@ def registration_list(request):
         programme_id=programme.pk if programme else None, due=filters.get("due", ""), today=today,
     )
     page = paginate(request, registrations)
-    annotate_deadlines(page.object_list, today, _rules())
+    annotate_deadlines(page.object_list, today)
     return render(request, "registrations/registration_list.html", {"form": form, "page": page})
 
 
@@ -161,7 +169,7 @@ def batch_new(request):
     from core.exceptions import DomainError
 
     from . import services
-    from .deadlines import _rules, annotate_deadlines
+    from .deadlines import annotate_deadlines
     from .forms import BatchForm
     from .models import RegistrationBatch
 
@@ -191,7 +199,7 @@ def batch_new(request):
         only = request.GET.get("registration")
         chosen = {only} if only else {str(r.pk) for r in drafts}
     rows = list(drafts)
-    annotate_deadlines(rows, timezone.localdate(), _rules())
+    annotate_deadlines(rows, timezone.localdate())
     return render(request, "registrations/batch_form.html", {"form": form, "programme": programme, "drafts": rows, "chosen": chosen})
 
 

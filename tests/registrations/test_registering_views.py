@@ -227,3 +227,30 @@ def test_queue_queries_do_not_grow(client, exams_officer, programme_a, rows, dja
     client.force_login(exams_officer)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("registrations:notification_queue")).status_code == 200
+
+
+def test_due_date_and_fee_band_on_programme_and_detail_pages(client, exams_officer, programme_a):
+    reg = RegistrationFactory(programme=programme_a, learner__centre=programme_a.centre, draft=True)
+    registered = RegistrationFactory(programme=programme_a, learner__centre=programme_a.centre)
+    client.force_login(exams_officer)
+    with time_machine.travel(date(2026, 12, 30)):
+        client.force_login(exams_officer)
+        assert "×1.10" in client.get(programme_a.get_absolute_url()).content.decode()
+        assert "×1.10" in client.get(reg.get_absolute_url()).content.decode()
+        assert "late:" not in client.get(registered.get_absolute_url()).content.decode()
+
+
+def test_mapping_an_unknown_column_on_the_page(client, exams_officer, centre):
+    from learners.models import LearnerImport
+    from tests.learners import samples
+
+    client.force_login(exams_officer)
+    name, data = samples.unknown_header_csv()
+    client.post(reverse("learners:import_upload"), {"file": SimpleUploadedFile(name, data), "centre": centre.pk})
+    batch = LearnerImport.objects.get()
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "Pupil Code" in page and "no column for: MIS id" in page
+    client.post(reverse("learners:import_remap", args=[batch.pk]), {"h0": "mis_id"})
+    batch.refresh_from_db()
+    assert not batch.problems and batch.summary["new"] == 1
+    assert "1 rows: 1 new" in client.get(batch.get_absolute_url()).content.decode()
