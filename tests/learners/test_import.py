@@ -208,3 +208,23 @@ def test_upload_of_a_bad_file_shows_the_message(client, exams_officer, centre):
 def test_only_exams_officers_import(client, personas, persona, centre):
     client.force_login(personas[persona])
     assert client.get(reverse("learners:import_upload")).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["lead_a", "quality_nominee", "senior_leader", "outsider"])
+@pytest.mark.parametrize("name,method", [("learners:import_preview", "get"), ("learners:import_confirm", "post"),
+                                         ("learners:import_remap", "post"), ("learners:import_abandon", "post")])
+def test_import_pages_refuse_other_roles(client, personas, persona, exams_officer, centre, name, method):
+    batch = preview(exams_officer, centre, samples.sims_clean(1))
+    client.force_login(personas[persona])
+    assert getattr(client, method)(reverse(name, args=[batch.pk])).status_code == 403
+    assert Learner.objects.count() == 0
+
+
+def test_abandon_saves_nothing_and_cannot_then_confirm(client, exams_officer, centre):
+    batch = preview(exams_officer, centre, samples.sims_clean(2))
+    client.force_login(exams_officer)
+    client.post(reverse("learners:import_abandon", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.state == "abandoned"
+    client.post(reverse("learners:import_confirm", args=[batch.pk]))
+    assert Learner.objects.count() == 0
