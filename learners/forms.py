@@ -41,3 +41,52 @@ class LearnerCorrectionForm(forms.ModelForm):
 
     def clean_candidate_number(self):
         return (self.cleaned_data.get("candidate_number") or "").strip() or None
+
+
+class LearnerImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="MIS export", help_text="An Excel workbook (.xlsx) or a CSV file, one learner a row, headings in the first row. "
+        "Nothing is saved until you have checked the preview and confirmed it.",
+    )
+    centre = forms.ModelChoiceField(label="Centre", queryset=None, empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Centre
+
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = Centre.objects.all()
+
+
+class HeaderMappingForm(forms.Form):
+    """One choice per heading we did not recognise: which of our fields it holds (or ignore it)."""
+
+    def __init__(self, *args, headers: list[str], current: dict[str, str], **kwargs):
+        from .imports import FIELD_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        choices = [("", "Ignore this column")] + [(k, v) for k, v in FIELD_LABELS.items() if k != "uln_not_yet_known"]
+        reverse = {header: name for name, header in current.items()}
+        for i, header in enumerate(headers):
+            self.fields[f"h{i}"] = forms.ChoiceField(label=f"Column “{header}”", choices=choices, required=False,
+                                                     initial=reverse.get(header, ""))
+
+    def overrides(self) -> dict[str, str]:
+        chosen = {}
+        for i, header in enumerate(self.headers):
+            value = self.cleaned_data.get(f"h{i}")
+            if value:
+                chosen[header] = value
+        return chosen
+
+    def clean(self):
+        cleaned = super().clean()
+        picked = [v for v in cleaned.values() if v]
+        if len(picked) != len(set(picked)):
+            raise forms.ValidationError("Choose each of our fields for one column only.")
+        return cleaned
+
+
+class ImportConfirmForm(forms.Form):
+    reason = forms.CharField(label="Reason (kept in each learner's history)", required=False,
+                             help_text="For example “September intake from SIMS”. Leave empty to record the file name.")

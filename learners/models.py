@@ -1,5 +1,6 @@
 """Centres and learners, as the MIS knows them and as Pearson must receive them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -135,3 +136,55 @@ class Learner(models.Model):
             errors["uln"] = "Enter the ULN, or tick “ULN not yet known”."
         if errors:
             raise ValidationError(errors)
+
+
+class LearnerImport(models.Model):
+    """One upload of an MIS export: parsed and checked (the preview), then confirmed or abandoned.
+
+    The preview is stored here, so confirming writes exactly what the officer saw and never re-trusts
+    the browser; `fingerprint` captures the learners the preview compared against, so a confirm after
+    somebody else changed them is refused.
+    """
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed (nothing saved yet)"
+        CONFIRMED = "confirmed", "Confirmed and saved"
+        ABANDONED = "abandoned", "Abandoned"
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="learner_imports")
+    filename = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    file_data = models.BinaryField(help_text="The file as uploaded (re-read when the officer maps an unknown heading).")
+    column_mapping = models.JSONField(default=dict, help_text="Our field → the file's heading.")
+    rows = models.JSONField(default=list, help_text="Every row as checked: action, values, changes, errors, flags.")
+    summary = models.JSONField(default=dict)
+    problems = models.JSONField(default=list, help_text="Problems with the file as a whole (e.g. a missing column).")
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEWED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when imported from the command line without --user.",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["rows", "file_data"])
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="confirmed", confirmed_at__isnull=False) | ~Q(state="confirmed"),
+                name="learner_import_confirmed_has_who_and_when",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} ({self.uploaded_at:%d/%m/%Y %H:%M})" if self.uploaded_at else self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("learners:import_preview", args=[self.pk])
+
+    @property
+    def rejected(self) -> int:
+        return self.summary.get("rejected", 0)

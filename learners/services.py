@@ -67,3 +67,148 @@ def _plain(value) -> str:
     if hasattr(value, "isoformat"):
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+# --- Import from the MIS -------------------------------------------------------------------------
+
+def _read_import(data: bytes, filename: str):
+    from core.spreadsheets import read_table
+
+    return read_table(data, filename=filename)
+
+
+@transaction.atomic
+def learner_import_preview(*, actor, centre: Centre, data: bytes, filename: str, overrides: dict | None = None,
+                           existing=None):
+    """Read and check the file; store what would happen (nothing is written to learners).
+
+    Raises core.spreadsheets.SpreadsheetError for a file that cannot be read at all.
+    """
+    import hashlib
+
+    from audit.services import record
+
+    from .imports import build_preview, fingerprint
+    from .models import LearnerImport
+
+    table = _read_import(data, filename)
+    preview = build_preview(table, centre, overrides=overrides)
+    batch = existing or LearnerImport(centre=centre, uploaded_by=actor)
+    batch.filename = filename[:200]
+    batch.file_sha256 = hashlib.sha256(data).hexdigest()
+    batch.file_data = data
+    batch.column_mapping = preview.mapping
+    batch.rows = preview.rows
+    batch.summary = {**preview.summary, "unknown_headers": preview.unknown_headers, "headers": table.headers,
+                     "overrides": overrides or {}}
+    batch.problems = preview.problems
+    batch.fingerprint = fingerprint(centre, preview.rows)
+    save_tracked(batch, actor=actor, reason="Learner file checked (preview)", clean=False)
+    record(actor, "learners.import.preview", batch, {"filename": filename, **preview.summary})
+    return batch
+
+
+@transaction.atomic
+def learner_import_remap(*, actor, batch, overrides: dict[str, str]):
+    """Check the stored file again with the officer's choice of heading for each unknown column."""
+    from .models import LearnerImport
+
+    batch = LearnerImport.objects.select_for_update().get(pk=batch.pk)
+    if batch.state != LearnerImport.State.PREVIEWED:
+        raise DomainError("This import has already been confirmed or abandoned.")
+    return learner_import_preview(actor=actor, centre=batch.centre, data=bytes(batch.file_data),
+                                  filename=batch.filename, overrides=overrides, existing=batch)
+
+
+@transaction.atomic
+def learner_import_confirm(*, actor, batch, reason: str = ""):
+    """Write every new and changed learner of the preview, in one transaction, exactly as previewed."""
+    from datetime import date
+
+    from django.db import IntegrityError
+    from django.utils import timezone
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    from audit.services import record
+    from registrations.models import PearsonNotification
+    from registrations.services import notification_raise
+
+    from .imports import CHANGED, NEW, PEARSON_FIELDS, fingerprint
+    from .models import LearnerImport
+
+    batch = LearnerImport.objects.select_for_update().select_related("centre").get(pk=batch.pk)
+    if batch.state != LearnerImport.State.PREVIEWED:
+        raise DomainError("This import has already been confirmed or abandoned: upload the file again.")
+    if batch.problems or batch.summary.get("rejected"):
+        raise DomainError("Some rows are rejected: correct the file and upload it again (nothing was saved).")
+    if fingerprint(batch.centre, batch.rows) != batch.fingerprint:
+        raise DomainError(
+            "Some of these learners were changed since the preview was made: upload the file again to see "
+            "the changes against the current records (nothing was saved)."
+        )
+    reason = (reason or "").strip() or f"Imported from {batch.filename}"
+
+    def typed(values: dict) -> dict:
+        out = dict(values)
+        if out.get("date_of_birth"):
+            out["date_of_birth"] = date.fromisoformat(out["date_of_birth"])
+        return out
+
+    new_rows = [r for r in batch.rows if r["action"] == NEW]
+    changed_rows = [r for r in batch.rows if r["action"] == CHANGED]
+    try:
+        created = bulk_create_with_history(
+            [Learner(centre=batch.centre, **typed(r["values"])) for r in new_rows], Learner,
+            batch_size=1000, default_user=actor, default_change_reason=reason,
+        ) if new_rows else []
+        updated_fields: set[str] = set()
+        learners = Learner.objects.in_bulk([r["learner_id"] for r in changed_rows])
+        to_update = []
+        for row in changed_rows:
+            learner = learners[row["learner_id"]]
+            for name, new in typed({k: v[1] for k, v in row["changes"].items()}).items():
+                setattr(learner, name, new)
+                updated_fields.add(name)
+            learner.updated_at = timezone.now()
+            to_update.append(learner)
+        if to_update:
+            bulk_update_with_history(
+                to_update, Learner, sorted(updated_fields | {"updated_at"}), batch_size=500,
+                default_user=actor, default_change_reason=reason,
+            )
+    except IntegrityError as exc:
+        raise DomainError(f"The import could not be saved because the records changed meanwhile ({exc}); nothing was saved.")
+
+    notified = 0
+    for row in changed_rows:
+        if not row.get("notify_pearson"):
+            continue
+        learner = learners[row["learner_id"]]
+        pearson = {n: [str(o or ""), str(v or "")] for n, (o, v) in row["changes"].items() if n in PEARSON_FIELDS}
+        labels = ", ".join(str(Learner._meta.get_field(n).verbose_name) for n in pearson)
+        notification_raise(
+            actor=actor, kind=PearsonNotification.Kind.LEARNER_DETAILS, learner=learner, reason=reason,
+            summary=f"Correct {labels} for {learner.full_legal_name} (from the MIS import)", details=pearson,
+        )
+        notified += 1
+
+    batch.state = LearnerImport.State.CONFIRMED
+    batch.confirmed_by = actor
+    batch.confirmed_at = timezone.now()
+    batch.summary = {**batch.summary, "created": len(created), "updated": len(changed_rows), "notified": notified}
+    save_tracked(batch, actor=actor, reason=reason, update_fields=["state", "confirmed_by", "confirmed_at", "summary"], clean=False)
+    record(actor, "learners.import.confirm", batch, {"filename": batch.filename, "created": len(created),
+                                                      "updated": len(changed_rows), "notified": notified})
+    return batch
+
+
+@transaction.atomic
+def learner_import_abandon(*, actor, batch):
+    from .models import LearnerImport
+
+    batch = LearnerImport.objects.select_for_update().get(pk=batch.pk)
+    if batch.state != LearnerImport.State.PREVIEWED:
+        raise DomainError("Only an import that has not been confirmed can be abandoned.")
+    batch.state = LearnerImport.State.ABANDONED
+    save_tracked(batch, actor=actor, reason="Import abandoned", update_fields=["state"], clean=False)
+    return batch

@@ -57,3 +57,117 @@ def learner_correct(request, pk):
             messages.success(request, f"{learner.full_legal_name}'s details were saved.")
             return redirect(learner)
     return render(request, "learners/learner_form.html", {"form": form, "learner": learner})
+
+
+# --- Import from the MIS -------------------------------------------------------------------------
+
+IMPORT_FILTERS = [("", "All rows"), ("rejected", "Rejected"), ("new", "New"), ("changed", "Changed"),
+                  ("unchanged", "Unchanged"), ("flagged", "Flagged")]
+
+
+@permission_required("learners.add_learner", raise_exception=True)
+def import_upload(request):
+    from audit.services import record
+    from core.spreadsheets import SpreadsheetError
+
+    from .forms import LearnerImportUploadForm
+    from .models import LearnerImport
+
+    form = LearnerImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.learner_import_preview(
+                actor=request.user, centre=form.cleaned_data["centre"], data=upload.read(), filename=upload.name
+            )
+        except SpreadsheetError as exc:
+            record(request.user, "learners.import.refused", None, {"filename": upload.name, "reason": exc.message}, request=request)
+            form.add_error("file", exc.message)
+        else:
+            return redirect(batch)
+    recent = LearnerImport.objects.select_related("uploaded_by", "centre").defer("rows", "file_data")[:10]
+    return render(request, "learners/import_upload.html", {"form": form, "recent": recent})
+
+
+def _get_import(pk):
+    from django.shortcuts import get_object_or_404
+
+    from .models import LearnerImport
+
+    return get_object_or_404(LearnerImport.objects.select_related("centre", "uploaded_by", "confirmed_by"), pk=pk)
+
+
+@permission_required("learners.add_learner", raise_exception=True)
+def import_preview(request, pk):
+    from django.core.paginator import Paginator
+
+    from .forms import HeaderMappingForm, ImportConfirmForm
+    from .imports import summary_lines
+
+    batch = _get_import(pk)
+    show = request.GET.get("show", "")
+    rows = batch.rows
+    if show == "flagged":
+        rows = [r for r in rows if r["flags"]]
+    elif show in {"rejected", "new", "changed", "unchanged"}:
+        rows = [r for r in rows if r["action"] == show]
+    mapping_headers = batch.summary.get("unknown_headers", []) + list(batch.summary.get("overrides", {}))
+    mapping_form = HeaderMappingForm(headers=mapping_headers, current=batch.column_mapping) if mapping_headers else None
+    return render(request, "learners/import_preview.html", {
+        "batch": batch, "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+        "show": show, "filters": IMPORT_FILTERS, "mapping_form": mapping_form,
+        "confirm_form": ImportConfirmForm(), "headline": summary_lines(batch.summary, [], [])[0],
+        "can_confirm": batch.state == "previewed" and not batch.problems and not batch.summary.get("rejected"),
+    })
+
+
+@permission_required("learners.add_learner", raise_exception=True)
+def import_remap(request, pk):
+    from .forms import HeaderMappingForm
+
+    batch = _get_import(pk)
+    if request.method != "POST":
+        return redirect(batch)
+    headers = batch.summary.get("unknown_headers", []) + list(batch.summary.get("overrides", {}))
+    form = HeaderMappingForm(request.POST, headers=headers, current=batch.column_mapping)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Check the column choices.")
+        return redirect(batch)
+    try:
+        batch = services.learner_import_remap(actor=request.user, batch=batch, overrides=form.overrides())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(batch)
+    messages.success(request, "The file was checked again with your choice of columns.")
+    return redirect(batch)
+
+
+@permission_required("learners.add_learner", raise_exception=True)
+def import_confirm(request, pk):
+    from .forms import ImportConfirmForm
+
+    batch = _get_import(pk)
+    form = ImportConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.learner_import_confirm(actor=request.user, batch=batch, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            s = batch.summary
+            messages.success(request, f"Saved: {s['created']} learners added, {s['updated']} updated"
+                             + (f", {s['notified']} changes queued for Pearson." if s.get("notified") else "."))
+    return redirect(batch)
+
+
+@permission_required("learners.add_learner", raise_exception=True)
+def import_abandon(request, pk):
+    batch = _get_import(pk)
+    if request.method == "POST":
+        try:
+            services.learner_import_abandon(actor=request.user, batch=batch)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(batch)
+        messages.success(request, "The import was abandoned; nothing was saved.")
+    return redirect("learners:import_upload")

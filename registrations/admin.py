@@ -9,6 +9,9 @@ from .models import (
     Qualification,
     QualificationSuite,
     Registration,
+    RegistrationBatch,
+    TransferIn,
+    TransferInUnit,
     Unit,
 )
 
@@ -78,3 +81,24 @@ class PearsonNotificationAdmin(SimpleHistoryAdmin):
     list_display = ["raised_at", "kind", "summary", "sent_at"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     raw_id_fields = ["learner", "registration"]
+
+
+@admin.register(RegistrationBatch)
+class RegistrationBatchAdmin(SimpleHistoryAdmin):
+    list_display = ["order_number", "programme", "registration_type", "learner_count", "created_by", "created_at"]
+    list_filter = ["registration_type", "centre"]
+    exclude = ["file_data"]
+    readonly_fields = ["centre", "programme", "registration_type", "enrolment_date", "order_number", "study_mode",
+                       "late_reason", "filename", "learner_count", "created_by"]
+
+
+class TransferInUnitInline(admin.TabularInline):
+    model = TransferInUnit
+    extra = 0
+
+
+@admin.register(TransferIn)
+class TransferInAdmin(SimpleHistoryAdmin):
+    list_display = ["registration", "previous_centre_number", "previous_registration_number", "records_received"]
+    raw_id_fields = ["registration"]
+    inlines = [TransferInUnitInline]

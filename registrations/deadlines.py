@@ -4,12 +4,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils import timezone
 
 from .models import DeadlineRule, LateFeeBand, Registration, RegistrationMode
 
 
 def _rules() -> dict[tuple[str, str], DeadlineRule]:
-    return {(r.academic_year, r.registration_mode): r for r in DeadlineRule.objects.all()}
+    return {(r.academic_year, r.registration_mode): r for r in DeadlineRule.objects.prefetch_related("fee_bands")}
 
 
 def registration_due_date(registration: Registration, rules: dict | None = None) -> date | None:
@@ -41,10 +42,10 @@ def fee_multiplier(registration: Registration, on: date) -> Decimal:
     return band.multiplier if band else Decimal("1.00")
 
 
-def due_before_q(day: date) -> Q:
+def due_before_q(day: date, rules=None) -> Q:
     """Q for registrations whose due date is before `day` (built from the few DeadlineRule rows)."""
     q = Q(pk__in=[])
-    for rule in DeadlineRule.objects.all():
+    for rule in DeadlineRule.objects.all() if rules is None else rules:
         base = Q(programme__academic_year=rule.academic_year, programme__registration_mode=rule.registration_mode)
         if rule.registration_mode == RegistrationMode.ACADEMIC_YEAR:
             if rule.deadline < day:
@@ -54,10 +55,10 @@ def due_before_q(day: date) -> Q:
     return q
 
 
-def due_between_q(start: date, end: date) -> Q:
+def due_between_q(start: date, end: date, rules=None) -> Q:
     """Q for registrations due on a day from `start` to `end` inclusive."""
     q = Q(pk__in=[])
-    for rule in DeadlineRule.objects.all():
+    for rule in DeadlineRule.objects.all() if rules is None else rules:
         base = Q(programme__academic_year=rule.academic_year, programme__registration_mode=rule.registration_mode)
         if rule.registration_mode == RegistrationMode.ACADEMIC_YEAR:
             if start <= rule.deadline <= end:
@@ -69,6 +70,20 @@ def due_between_q(start: date, end: date) -> Q:
 
 
 PENDING_STATES = (Registration.State.DRAFT,)
+
+
+def annotate_deadlines(registrations, today, rules: dict | None = None):
+    """Set `.due_date` and `.fee_band` (if late) on each draft/submitted registration, with no query per row."""
+    pending = (Registration.State.DRAFT, Registration.State.SUBMITTED)
+    if rules is None:  # loaded only when a row needs it (two small queries)
+        rules = _rules() if any(r.state in pending for r in registrations) else {}
+    for r in registrations:
+        r.due_date = r.fee_band = None
+        if r.state in pending:
+            r.due_date = registration_due_date(r, rules)
+            on = timezone.localtime(r.submitted_at).date() if r.submitted_at else today
+            r.fee_band = late_fee_band(r, on, rules)
+    return registrations
 
 
 def overdue_registrations(queryset, today: date):

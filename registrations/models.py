@@ -7,7 +7,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from core.scoping import scope_by_programme
-from core.validators import validate_academic_year, validate_qualification_number
+from core.validators import validate_academic_year, validate_centre_number, validate_qualification_number
 from learners.models import Centre, Learner
 
 
@@ -269,6 +269,18 @@ class Registration(models.Model):
     transferred_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_from"
     )
+    batch = models.ForeignKey(
+        "RegistrationBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="registrations",
+        help_text="The bulk registration file this registration was sent to Pearson in.",
+    )
+    centre_reference = models.CharField(
+        max_length=10, null=True, blank=True, unique=True,
+        help_text="Our reference for the row in Pearson's file (≤ 10 letters/digits); Pearson's report quotes it back.",
+    )
+    pearson_first_names = models.CharField(
+        max_length=20, blank=True, help_text="First names as sent to Pearson (upper case, transliterated with the officer's confirmation)."
+    )
+    pearson_last_names = models.CharField(max_length=30, blank=True, help_text="Last names as sent to Pearson.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -296,7 +308,7 @@ class Registration(models.Model):
                 violation_error_message="A registered learner must have Pearson's registration number.",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "state"])]
+        indexes = [models.Index(fields=["programme", "state"]), models.Index(fields=["state", "enrolment_date"])]
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.programme}"
@@ -359,3 +371,103 @@ class PearsonNotification(models.Model):
     @property
     def is_owed(self) -> bool:
         return self.sent_at is None
+
+
+class RegistrationBatchQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "RegistrationBatchQuerySet":
+        return scope_by_programme(self, user, "programme")
+
+
+class RegistrationBatch(models.Model):
+    """One bulk registration file sent to Pearson: the group header, its learners and the file itself."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="registration_batches")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="registration_batches")
+    registration_type = models.CharField(max_length=20, choices=Registration.RegistrationType.choices)
+    enrolment_date = models.DateField()
+    order_number = models.CharField(max_length=12, help_text="Up to 12 letters and digits; quoted on Pearson's invoice.")
+    study_mode = models.CharField(max_length=2, choices=[("FT", "Full-time"), ("PT", "Part-time")], default="FT")
+    late_reason = models.TextField(blank=True)
+    filename = models.CharField(max_length=120)
+    file_data = models.BinaryField(help_text="The spreadsheet exactly as it was downloaded for Pearson.")
+    learner_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["file_data"])
+    objects = RegistrationBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "order_number"], name="batch_order_number_unique_per_centre"),
+            models.CheckConstraint(condition=Q(order_number__regex=r"^[A-Za-z0-9]{1,12}$"), name="batch_order_number_alphanumeric"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Batch {self.order_number} ({self.programme})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registrations:batch_detail", args=[self.pk])
+
+
+class TransferInQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TransferInQuerySet":
+        return scope_by_programme(self, user, "registration__programme")
+
+
+class TransferIn(models.Model):
+    """A learner arriving from another centre part-way through a qualification, and the checks that
+    their previous registration and achievement are accounted for (policy: in-year transfers)."""
+
+    CHECKS = {
+        "previous_registration_confirmed": "Previous registration confirmed",
+        "prior_achievement_accounted_for": "Prior achievement accounted for",
+        "records_received": "Records received from the previous centre",
+    }
+
+    registration = models.OneToOneField(Registration, on_delete=models.PROTECT, related_name="transfer_in")
+    previous_centre_number = models.CharField(max_length=5, validators=[validate_centre_number])
+    previous_registration_number = models.CharField(max_length=40)
+    previous_centre_name = models.CharField(max_length=200, blank=True)
+    previous_registration_confirmed = models.BooleanField(default=False)
+    prior_achievement_accounted_for = models.BooleanField(default=False)
+    records_received = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+    objects = TransferInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Transfer in of {self.registration.learner} from centre {self.previous_centre_number}"
+
+    @property
+    def checklist(self) -> list[tuple[str, str, bool]]:
+        return [(name, label, getattr(self, name)) for name, label in self.CHECKS.items()]
+
+    @property
+    def is_complete(self) -> bool:
+        return all(getattr(self, name) for name in self.CHECKS)
+
+    @property
+    def state_label(self) -> str:
+        done = sum(getattr(self, name) for name in self.CHECKS)
+        return "Checked and accounted for" if self.is_complete else f"Checks outstanding ({done} of {len(self.CHECKS)} done)"
+
+
+class TransferInUnit(models.Model):
+    """A unit the learner achieved at the previous centre, with its grade."""
+
+    transfer = models.ForeignKey(TransferIn, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField(max_length=4)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["transfer", "unit"]
+        constraints = [models.UniqueConstraint(fields=["transfer", "unit"], name="transfer_in_unit_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.grade}"

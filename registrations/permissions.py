@@ -4,10 +4,12 @@ _READ = [
     "registrations.view_qualificationsuite", "registrations.view_qualification", "registrations.view_unit",
     "registrations.view_programme", "registrations.view_registration", "registrations.view_deadlinerule",
     "registrations.view_latefeeband", "registrations.view_pearsonnotification",
+    "registrations.view_registrationbatch", "registrations.view_transferin", "registrations.view_transferinunit",
 ]
 _WRITE = [
     f"registrations.{action}_{model}"
-    for model in ("qualification", "unit", "programme", "registration", "pearsonnotification")
+    for model in ("qualification", "unit", "programme", "registration", "pearsonnotification",
+                  "registrationbatch", "transferin", "transferinunit")
     for action in ("add", "change")
 ]
 
@@ -16,6 +18,7 @@ ROLE_PERMISSIONS = {
     SUBJECT_LEAD: [
         "registrations.view_qualification", "registrations.view_unit",
         "registrations.view_programme", "registrations.view_registration",
+        "registrations.view_transferin", "registrations.view_transferinunit",
     ],
     QUALITY_NOMINEE: _READ,
     SENIOR_LEADER: _READ,

@@ -73,28 +73,73 @@ def notification_mark_sent(*, actor, notification: PearsonNotification, sent_at=
     return notification
 
 
+def draft_problems(*, learner: Learner, programme: Programme, planned_completion_date: date, today: date | None = None):
+    """Every reason Pearson would refuse this learner on this programme, and the names as Pearson needs
+    them (with any transliteration the officer must confirm). Returns (problems, RowCheck)."""
+    from .rules import check_learner_for_pearson
+
+    today = today or timezone.localdate()
+    check = check_learner_for_pearson(learner, planned_completion_date=planned_completion_date, today=today)
+    problems = list(check.problems)
+    if not programme.is_active:
+        problems.append(f"{programme} is not active: registrations are closed.")
+    if programme.approved_to < today:
+        problems.append(
+            f"{programme} is past its Approved To date ({programme.approved_to:%d/%m/%Y}): Pearson will not accept registrations."
+        )
+    if learner.centre_id != programme.centre_id:
+        problems.append("The learner and the programme belong to different centres.")
+    if Registration.objects.live().filter(learner=learner, programme=programme).exists():
+        problems.append(f"{learner} is already registered on {programme}.")
+    return problems, check
+
+
 @transaction.atomic
 def registration_create_draft(
     *, actor, learner: Learner, programme: Programme, enrolment_date: date, planned_completion_date: date,
     registration_type: str = Registration.RegistrationType.FULL_AWARD, reason: str = "Registration drafted",
+    confirm_transliteration: bool = False,
 ) -> Registration:
-    today = timezone.localdate()
-    if not programme.is_active:
-        raise DomainError(f"{programme} is not active: registrations are closed.")
-    if programme.approved_to < today:
+    """A draft registration, checked against every Pearson data rule (DOMAIN.md). Accented names are
+    transliterated for Pearson only when the officer confirms it (`confirm_transliteration`)."""
+    problems, check = draft_problems(learner=learner, programme=programme, planned_completion_date=planned_completion_date)
+    if problems:
+        raise DomainError(" ".join(problems))
+    if check.transliterations and not confirm_transliteration:
+        shown = ", ".join(f"{a} → {b}" for a, b in check.transliterations)
         raise DomainError(
-            f"{programme} is past its Approved To date ({programme.approved_to:%d/%m/%Y}): Pearson will not accept registrations."
+            f"{learner.full_legal_name}: Pearson needs the name transliterated ({shown}); confirm the transliteration to continue.",
+            field="confirm_transliteration",
         )
-    if learner.centre_id != programme.centre_id:
-        raise DomainError("The learner and the programme belong to different centres.")
-    if Registration.objects.live().filter(learner=learner, programme=programme).exists():
-        raise DomainError(f"{learner} is already registered on {programme}.")
+    if check.transliterations:
+        reason = f"{reason} (transliteration confirmed: " + ", ".join(f"{a} → {b}" for a, b in check.transliterations) + ")"
     registration = Registration(
         learner=learner, programme=programme, enrolment_date=enrolment_date,
         planned_completion_date=planned_completion_date, registration_type=registration_type,
+        pearson_first_names=check.first.pearson, pearson_last_names=check.last.pearson,
     )
     save_tracked(registration, actor=actor, reason=reason)
     return registration
+
+
+def registrations_draft_many(
+    *, actor, learners, programme: Programme, enrolment_date: date, planned_completion_date: date,
+    registration_type: str = Registration.RegistrationType.FULL_AWARD, confirm_transliteration: bool = False,
+    reason: str = "Registration drafted",
+) -> tuple[list[Registration], list[tuple[Learner, str]]]:
+    """Draft a registration for each learner; each is checked on its own. Returns (created, refused),
+    refused being (learner, why) for those Pearson would not accept as they are."""
+    created, refused = [], []
+    for learner in learners:
+        try:
+            created.append(registration_create_draft(
+                actor=actor, learner=learner, programme=programme, enrolment_date=enrolment_date,
+                planned_completion_date=planned_completion_date, registration_type=registration_type,
+                reason=reason, confirm_transliteration=confirm_transliteration,
+            ))
+        except DomainError as exc:
+            refused.append((learner, exc.message))
+    return created, refused
 
 
 @transaction.atomic
@@ -243,6 +288,7 @@ def registration_transfer_programme(
             registration.planned_completion_date, to_programme.planned_end_date
         ),
         registration_type=registration.registration_type, reason=f"Transfer from {registration.programme}: {reason}",
+        confirm_transliteration=True,  # confirmed when the learner was first registered
     )
     registration.transferred_to = new
     save_tracked(registration, actor=actor, reason=reason, update_fields=["state", "transferred_on", "transferred_to"])
@@ -289,3 +335,381 @@ def registration_reopen_after_decline(*, actor, registration: Registration, reas
     registration.certificated_on = None
     save_tracked(registration, actor=actor, reason=reason, update_fields=["state", "certificated_on"])
     return registration
+
+
+# --- Bulk registration files ---------------------------------------------------------------------
+
+BULK_HEADERS = ["Centre Reference", "First Names", "Last Names", "Sex", "Date of Birth",
+                "Planned Completion Date", "ULN", "Study Mode"]
+_ORDER_RE = __import__("re").compile(r"^[A-Za-z0-9]{1,12}$")
+
+
+def centre_reference_for(registration: Registration) -> str:
+    """Our reference for the row: ≤ 10 letters and digits, unique, quoted back in Pearson's report."""
+    return f"R{registration.pk:06d}"[:10]
+
+
+def bulk_file(batch, registrations) -> bytes:
+    """The spreadsheet in the layout of Pearson's bulk registration template: group header, then one
+    row per learner. Every value is written as text (formula-safe)."""
+    from core.exports import Sheet, build_xlsx
+
+    header_block = [
+        ["Centre Number", batch.centre.number],
+        ["Registration Type", batch.get_registration_type_display()],
+        ["Qualification Number", batch.programme.qualification.qan],
+        ["Qualification Title", batch.programme.qualification.title],
+        ["Enrolment Date", batch.enrolment_date.strftime("%d/%m/%Y")],
+        ["Order Number", batch.order_number],
+        [],
+    ]
+    rows = [
+        [r.centre_reference, r.pearson_first_names, r.pearson_last_names, r.learner.sex,
+         r.learner.date_of_birth.strftime("%d/%m/%Y"), r.planned_completion_date.strftime("%d/%m/%Y"),
+         r.learner.uln or "", batch.study_mode]
+        for r in registrations
+    ]
+    return build_xlsx([Sheet("Registrations", BULK_HEADERS, rows, column_widths=[16, 22, 30, 6, 14, 22, 12, 10],
+                             header_block=header_block)])
+
+
+@transaction.atomic
+def batch_submit(
+    *, actor, registrations, registration_type: str, enrolment_date: date, order_number: str,
+    study_mode: str = "FT", late_reason: str = "", reason: str = "Submitted to Pearson in a bulk registration file",
+):
+    """Put draft registrations of one programme into a bulk registration file and mark them submitted.
+
+    The rows are locked first: a second officer submitting the same drafts at the same moment waits,
+    then finds them already submitted and is refused (and the order number is unique per centre).
+    """
+    from .deadlines import _rules, registration_due_date
+    from .models import RegistrationBatch
+    from .rules import check_learner_for_pearson
+
+    order_number = (order_number or "").strip()
+    if not _ORDER_RE.match(order_number):
+        raise DomainError("The order number is 1 to 12 letters and digits (no spaces or symbols).", field="order_number")
+    ids = sorted({r.pk if hasattr(r, "pk") else int(r) for r in registrations})
+    if not ids:
+        raise DomainError("Choose at least one draft registration to submit.")
+    list(Registration.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    locked = list(Registration.objects.filter(pk__in=ids)
+                  .select_related("learner", "programme__qualification", "programme__centre").order_by(
+                      "learner__legal_last_name", "learner__legal_first_name", "pk"))
+    if len(locked) != len(ids):
+        raise DomainError("Some of the chosen registrations no longer exist.")
+    not_draft = [r for r in locked if r.state != S.DRAFT]
+    if not_draft:
+        raise DomainError(
+            f"{len(not_draft)} of the chosen registrations are no longer drafts (already submitted, perhaps by "
+            f"a colleague): {', '.join(r.learner.full_legal_name for r in not_draft[:5])}. Nothing was submitted."
+        )
+    programmes = {r.programme_id for r in locked}
+    if len(programmes) > 1:
+        raise DomainError("A bulk registration file is for one programme: choose drafts of one programme.")
+    programme = locked[0].programme
+    centre = programme.centre
+    if RegistrationBatch.objects.filter(centre=centre, order_number__iexact=order_number).exists():
+        raise DomainError(f"Order number {order_number} has already been used for another file.", field="order_number")
+    today = timezone.localdate()
+    problems = []
+    for r in locked:
+        found = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today).problems
+        if found:
+            problems.append(f"{r.learner.full_legal_name}: {' '.join(found)}")
+    if problems:
+        raise DomainError("Correct these learners first (nothing was submitted): " + " | ".join(problems[:10]))
+    rules = _rules()
+    late = [r for r in locked if (due := registration_due_date(r, rules)) is not None and today > due]
+    if late and not late_reason.strip():
+        raise DomainError(
+            f"{len(late)} of these registrations are past their due date: say why they are late (a reason is required).",
+            field="late_reason",
+        )
+    batch = RegistrationBatch(
+        centre=centre, programme=programme, registration_type=registration_type, enrolment_date=enrolment_date,
+        order_number=order_number, study_mode=study_mode, late_reason=late_reason.strip() if late else "",
+        created_by=actor, learner_count=len(locked), filename=f"bulk-registration-{centre.number}-{order_number}.xlsx",
+        file_data=b"",
+    )
+    save_tracked(batch, actor=actor, reason=reason, clean=False)
+    now = timezone.now()
+    late_ids = {r.pk for r in late}
+    for r in locked:
+        r.state = S.SUBMITTED
+        r.submitted_at = now
+        r.batch = batch
+        r.registration_type = registration_type
+        r.centre_reference = centre_reference_for(r)
+        fields = ["state", "submitted_at", "batch", "registration_type", "centre_reference"]
+        if r.pk in late_ids:
+            r.late_reason = late_reason.strip()
+            fields.append("late_reason")
+        save_tracked(r, actor=actor, reason=f"{reason} (order {order_number})", update_fields=fields, clean=False)
+    batch.file_data = bulk_file(batch, locked)
+    batch.save(update_fields=["file_data"])  # the file itself is not in the history (excluded field)
+    return batch
+
+
+# Headings Pearson's registration report uses (and close spellings).
+CONFIRMATION_ALIASES = {
+    "centre_reference": ["Centre Reference", "Centre Ref", "Learner Centre Reference", "Candidate Reference", "Reference"],
+    "registration_number": ["Registration Number", "Learner Registration Number", "Pearson Registration Number",
+                            "Reg No", "Registration No", "Learner Reg No"],
+    "registered_on": ["Registration Date", "Date Registered", "Registered On"],
+}
+
+
+@transaction.atomic
+def confirmations_import(*, actor, data: bytes, filename: str) -> dict:
+    """Record Pearson's registration numbers from its report, matched on our centre reference.
+
+    Every row is checked first; any problem refuses the whole file (nothing saved). A row already
+    recorded with the same number is left alone, so the same report can be uploaded twice.
+    """
+    from core.spreadsheets import SpreadsheetError, match_headers, parse_date, read_table
+
+    try:
+        table = read_table(data, filename=filename)
+    except SpreadsheetError as exc:
+        raise DomainError(exc.message)
+    match = match_headers(table.headers, CONFIRMATION_ALIASES, required=["centre_reference", "registration_number"])
+    if match.missing:
+        raise DomainError("The report needs a “Centre Reference” and a “Registration Number” column.")
+    refs = {str(row.get(match.mapping["centre_reference"])).strip().upper(): row for row in table.rows}
+    found = {r.centre_reference.upper(): r for r in Registration.objects.select_for_update().filter(centre_reference__in=list(refs))}
+    errors, to_confirm, already = [], [], 0
+    for ref, row in refs.items():
+        number = str(row.get(match.mapping["registration_number"])).strip()
+        registration = found.get(ref)
+        day = None
+        if "registered_on" in match.mapping and row.get(match.mapping["registered_on"]) not in ("", None):
+            try:
+                day = parse_date(row.get(match.mapping["registered_on"]))
+            except ValueError as exc:
+                errors.append(f"Row {row.number}, column “{match.mapping['registered_on']}”: {exc}")
+                continue
+        if registration is None:
+            errors.append(f"Row {row.number}: no registration has the centre reference “{ref}”.")
+        elif not number:
+            errors.append(f"Row {row.number}, column “{match.mapping['registration_number']}”: the registration number is missing.")
+        elif registration.state == S.SUBMITTED:
+            to_confirm.append((registration, number, day))
+        elif registration.pearson_registration_number == number:
+            already += 1
+        else:
+            errors.append(f"Row {row.number}: {ref} is {registration.get_state_display().lower()}, not awaiting Pearson's number.")
+    if errors:
+        raise DomainError("Nothing was saved. " + " ".join(errors[:20]) + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""))
+    for registration, number, day in to_confirm:
+        registration_confirm(actor=actor, registration=registration, pearson_registration_number=number,
+                             registered_on=day, reason=f"Registration confirmed by Pearson's report {filename}")
+    return {"confirmed": len(to_confirm), "already": already}
+
+
+# --- Transfers in from another centre ------------------------------------------------------------
+
+@transaction.atomic
+def transfer_in_create(
+    *, actor, learner: Learner, programme: Programme, previous_centre_number: str, previous_registration_number: str,
+    enrolment_date: date, planned_completion_date: date, units: list[tuple[str, str]], reason: str,
+    previous_centre_name: str = "", confirm_transliteration: bool = False,
+):
+    """A learner joins from another centre: a draft registration here, the prior units with grades, an
+    open checklist, and a notification owed to Pearson."""
+    from django.core.exceptions import ValidationError
+
+    from core.validators import validate_centre_number
+
+    from .models import TransferIn, TransferInUnit
+
+    try:
+        validate_centre_number(previous_centre_number)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="previous_centre_number")
+    if previous_centre_number == programme.centre.number:
+        raise DomainError("The previous centre must be another centre.", field="previous_centre_number")
+    if not previous_registration_number.strip():
+        raise DomainError("Enter the registration number at the previous centre.", field="previous_registration_number")
+    by_number = {u.number: u for u in programme.qualification.units.all()}
+    allowed_grades = {"P", "M", "D", "D*", "N", "U"}
+    unit_rows = []
+    for number, grade in units:
+        unit = by_number.get(number)
+        if unit is None:
+            raise DomainError(f"Unit {number} is not a unit of {programme.qualification}.", field="units")
+        if grade.upper() not in allowed_grades:
+            raise DomainError(f"Grade “{grade}” for unit {number} is not a unit grade (P, M, D, D*, N or U).", field="units")
+        unit_rows.append((unit, grade.upper()))
+    if len({u.pk for u, _ in unit_rows}) != len(unit_rows):
+        raise DomainError("A unit is listed twice.", field="units")
+    registration = registration_create_draft(
+        actor=actor, learner=learner, programme=programme, enrolment_date=enrolment_date,
+        planned_completion_date=planned_completion_date, reason=f"Transfer in from centre {previous_centre_number}: {reason}",
+        confirm_transliteration=confirm_transliteration,
+    )
+    transfer = TransferIn(
+        registration=registration, previous_centre_number=previous_centre_number,
+        previous_registration_number=previous_registration_number.strip(), previous_centre_name=previous_centre_name,
+        created_by=actor,
+    )
+    save_tracked(transfer, actor=actor, reason=reason)
+    for unit, grade in unit_rows:
+        save_tracked(TransferInUnit(transfer=transfer, unit=unit, grade=grade), actor=actor, reason=reason)
+    notification_raise(
+        actor=actor, kind=PearsonNotification.Kind.TRANSFER_IN, learner=learner, registration=registration, reason=reason,
+        summary=f"Transfer {learner.full_legal_name} in from centre {previous_centre_number} "
+        f"(registration {previous_registration_number.strip()}) onto {programme.qualification}",
+        details={"previous_centre_number": previous_centre_number, "previous_registration_number": previous_registration_number.strip(),
+                 "units": [[u.number, g] for u, g in unit_rows]},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_in_tick(*, actor, transfer, check: str, done: bool = True, reason: str = ""):
+    """Tick (or untick) one item of the transfer-in checklist."""
+    from .models import TransferIn
+
+    if check not in TransferIn.CHECKS:
+        raise DomainError("Unknown checklist item.")
+    transfer = TransferIn.objects.select_for_update().get(pk=transfer.pk)
+    if getattr(transfer, check) == done:
+        return transfer
+    setattr(transfer, check, done)
+    label = TransferIn.CHECKS[check]
+    save_tracked(transfer, actor=actor, reason=reason.strip() or f"{label}: {'done' if done else 'not done'}", update_fields=[check])
+    return transfer
+
+
+@transaction.atomic
+def notifications_mark_sent(*, actor, notifications, sent_at=None, reference: str = "") -> int:
+    """Record that Pearson has been told about each of these (skipping any already recorded)."""
+    ids = [n.pk if hasattr(n, "pk") else int(n) for n in notifications]
+    count = 0
+    for notification in PearsonNotification.objects.select_for_update().filter(pk__in=ids, sent_at__isnull=True).order_by("pk"):
+        notification_mark_sent(actor=actor, notification=notification, sent_at=sent_at, reference=reference)
+        count += 1
+    return count
+
+
+# --- Qualifications, units and programmes (set up by the exams officer) -------------------------
+
+@transaction.atomic
+def qualification_save(*, actor, qualification, reason: str):
+    """Create or change a qualification (the form has already bound the values)."""
+    from .models import Qualification
+
+    if qualification.pk:
+        Qualification.objects.select_for_update().get(pk=qualification.pk)
+    save_tracked(qualification, actor=actor, reason=reason)
+    return qualification
+
+
+@transaction.atomic
+def unit_save(*, actor, unit, reason: str):
+    from .models import Unit
+
+    if unit.pk:
+        Unit.objects.select_for_update().get(pk=unit.pk)
+    save_tracked(unit, actor=actor, reason=reason)
+    return unit
+
+
+UNIT_ALIASES = {
+    "number": ["Unit", "Unit No", "Unit Number", "No", "Number"],
+    "title": ["Unit Title", "Title", "Name", "Unit Name"],
+    "glh": ["GLH", "Guided Learning Hours", "Hours"],
+    "assessment": ["Assessment", "Assessment Type", "Internal/External", "Type"],
+    "mandatory": ["Mandatory", "Mandatory/Optional", "Optional", "Status"],
+}
+
+
+@transaction.atomic
+def units_import(*, actor, qualification, data: bytes, filename: str, reason: str = "") -> dict:
+    """Add or update a qualification's units from a spreadsheet (number, title, GLH, assessment,
+    mandatory). Every row is checked first; any problem refuses the whole file."""
+    from core.spreadsheets import SpreadsheetError, match_headers, read_table
+
+    from .models import Unit
+
+    try:
+        table = read_table(data, filename=filename, max_rows=500)
+    except SpreadsheetError as exc:
+        raise DomainError(exc.message)
+    match = match_headers(table.headers, UNIT_ALIASES, required=["number", "title", "glh"])
+    if match.missing:
+        raise DomainError("The file needs columns for the unit number, title and GLH (e.g. “Unit”, “Title”, “GLH”).")
+    existing = {u.number: u for u in qualification.units.all()}
+    errors, seen, planned = [], set(), []
+    for row in table.rows:
+        def cell(name, row=row):
+            value = row.get(match.mapping.get(name))
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return str(value).strip() if value not in (None, "") else ""
+
+        number, title, glh = cell("number"), cell("title"), cell("glh")
+        where = f"Row {row.number}"
+        if not number or len(number) > 10:
+            errors.append(f"{where}, column “{match.mapping['number']}”: the unit number is missing or longer than 10 characters.")
+            continue
+        if number in seen:
+            errors.append(f"{where}: unit {number} appears twice.")
+            continue
+        seen.add(number)
+        if not title:
+            errors.append(f"{where}, column “{match.mapping['title']}”: the title is missing.")
+        if not glh.isdigit() or int(glh) == 0:
+            errors.append(f"{where}, column “{match.mapping['glh']}”: GLH must be a whole number above 0 (it says “{glh}”).")
+        assessment = cell("assessment").lower()
+        if assessment.startswith("ext") or assessment in ("e", "exam"):
+            assessment = Unit.Assessment.EXTERNAL
+        elif assessment in ("", "i", "int") or assessment.startswith("int"):
+            assessment = Unit.Assessment.INTERNAL
+        else:
+            errors.append(f"{where}, column “{match.mapping.get('assessment')}”: assessment must be Internal or External.")
+        mandatory_text = cell("mandatory").lower()
+        header = (match.mapping.get("mandatory") or "").lower()
+        if mandatory_text in ("", "m", "mandatory", "yes", "y", "true", "1"):
+            mandatory = not (header == "optional" and mandatory_text in ("yes", "y", "true", "1"))
+        elif mandatory_text in ("o", "optional", "no", "n", "false", "0"):
+            mandatory = header == "optional"
+        else:
+            errors.append(f"{where}, column “{match.mapping.get('mandatory')}”: say Mandatory or Optional.")
+            mandatory = True
+        planned.append((number, title[:200], int(glh) if glh.isdigit() else 0, assessment, mandatory))
+    if errors:
+        raise DomainError("Nothing was saved. " + " ".join(errors[:20]))
+    reason = reason.strip() or f"Units imported from {filename}"
+    created = updated = 0
+    for number, title, glh, assessment, mandatory in planned:
+        unit = existing.get(number)
+        if unit is None:
+            unit = Unit(qualification=qualification, number=number)
+            created += 1
+        elif (unit.title, unit.glh, unit.assessment, unit.mandatory) == (title, glh, assessment, mandatory):
+            continue
+        else:
+            updated += 1
+        unit.title, unit.glh, unit.assessment, unit.mandatory = title, glh, assessment, mandatory
+        save_tracked(unit, actor=actor, reason=reason)
+    return {"created": created, "updated": updated, "unchanged": len(planned) - created - updated}
+
+
+@transaction.atomic
+def programme_save(*, actor, programme, subject_leads, reason: str):
+    """Create or change a programme and its subject leads."""
+    from core.roles import SUBJECT_LEAD
+
+    if programme.pk:
+        Programme.objects.select_for_update().get(pk=programme.pk)
+    not_leads = [u for u in subject_leads if not u.groups.filter(name=SUBJECT_LEAD).exists()]
+    if not_leads:
+        raise DomainError(f"{', '.join(str(u) for u in not_leads)} is not a subject lead.", field="subject_leads")
+    save_tracked(programme, actor=actor, reason=reason)
+    programme._history_user = actor
+    programme._change_reason = reason
+    programme.subject_leads.set(subject_leads)
+    return programme
