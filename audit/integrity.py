@@ -36,14 +36,13 @@ import os
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 
 TRIGGER_NAME = "audit_insert_only"
 PG_FUNCTION = "audit_refuse_history_change"
@@ -184,8 +183,8 @@ def permit_history_purge(using: str = "default"):
                 try:
                     with connection.cursor() as cursor:
                         cursor.execute("SELECT set_config('app.history_purge', 'off', %s)", [connection.in_atomic_block])
-                except Exception:  # the transaction is aborted: the local setting dies with it
-                    pass
+                except DatabaseError:  # the transaction is aborted: the local setting dies with it
+                    connection.needs_rollback = True
     else:
         connection.audit_purge_allowed = True
         try:
@@ -229,7 +228,7 @@ def _canonical(model_field: models.Field, value) -> str:
         return "1" if value else "0"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt_timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
@@ -315,7 +314,7 @@ def _entries_digest(entries: list[tuple[int, str, int, str]]) -> str:
 def seal_mac(seal) -> str:
     return mac(
         "seal", seal.first_entry_id, seal.last_entry_id, seal.entry_count, seal.entries_digest, seal.previous_mac,
-        seal.sealed_at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"),
+        seal.sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
     )
 
 
@@ -393,7 +392,7 @@ def verify(using: str = "default", *, progress=None, max_problems: int = 1000) -
 
     # 1. Every ledgered row against its entry.
     entries_by_table: dict[str, dict[int, str]] = defaultdict(dict)
-    for entry_id, table, row_id, digest in TrailEntry.objects.using(using).values_list("id", "table", "row_id", "digest").iterator(chunk_size=5000):
+    for table, row_id, digest in TrailEntry.objects.using(using).values_list("table", "row_id", "digest").iterator(chunk_size=5000):
         entries_by_table[table][row_id] = digest
         result.entries_checked += 1
     for model in ledgered_models():
@@ -405,7 +404,7 @@ def verify(using: str = "default", *, progress=None, max_problems: int = 1000) -
         for row in qs.iterator(chunk_size=5000):
             pk = row[0]
             result.rows_checked += 1
-            digest = row_digest(model, pk, dict(zip(names, row[1:])))
+            digest = row_digest(model, pk, dict(zip(names, row[1:], strict=True)))
             known = expected.pop(pk, None)
             if known is None:
                 problem(model._meta.db_table, pk, "inserted behind the application's back (no ledger entry)")

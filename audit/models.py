@@ -55,6 +55,9 @@ class TrailEntry(models.Model):
         indexes = [models.Index(fields=["table", "row_id"])]
         verbose_name_plural = "trail entries"
 
+    def __str__(self) -> str:
+        return f"{self.table} #{self.row_id}"
+
 
 class TrailSeal(models.Model):
     """Seals every entry written since the previous seal: count, digest, link to the previous seal, MAC."""
@@ -70,6 +73,9 @@ class TrailSeal(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"Seal {self.pk}: entries {self.first_entry_id}–{self.last_entry_id}"
+
 
 class TrailTombstone(models.Model):
     """Entries removed by a legitimate retention purge: table label, row id and digest only (no personal data)."""
@@ -78,6 +84,9 @@ class TrailTombstone(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     entries = models.JSONField(default=list)  # [[entry_id, table, row_id, digest], ...]
     mac = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Purge tombstone {self.purge_reference[:8]} ({len(self.entries)} entries)"
 
 
 # --- Retention -----------------------------------------------------------------------------------
