@@ -26,6 +26,28 @@ class Breach:
     obj: models.Model  # the record concerned (linked from the investigation)
     learner_id: int | None = None
     detected_on: date | None = None
+    investigation_kind: str = ""  # an audit.models.Investigation.Kind value; guessed from `kind` when blank
+
+    @property
+    def obj_label(self) -> str:
+        return self.obj._meta.label_lower
+
+    def __post_init__(self) -> None:
+        if not self.investigation_kind:
+            self.investigation_kind = SUGGESTED_KIND.get(self.kind, "")
+
+
+# What kind of investigation each breach suggests (the officer can change it when opening).
+SUGGESTED_KIND = {
+    "late_registration": "late_registration",
+    "early_registration": "early_registration",
+    "inaccurate_registration": "inaccurate_registration",
+    "early_claim": "early_claim",
+    "late_claim": "late_claim",
+    "claim_gate_failure": "inaccurate_claim",
+    "certificate_mismatch": "certificate_discrepancy",
+    "qn_discrepancy": "inaccurate_claim",
+}
 
 
 def all_detected_breaches() -> list[Breach]:

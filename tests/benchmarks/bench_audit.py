@@ -1,0 +1,91 @@
+"""Issue 7 budgets: verify_audit_trail with 10,000 learners and their histories (< 30 s), and
+purge_expired_records removing 3,000 learners (< 60 s)."""
+
+import time
+from datetime import date, timedelta
+
+from _harness import bench_database, report
+
+N_LEARNERS = 10_000
+N_PURGED = 3_000
+
+
+def build():
+    from django.utils import timezone
+
+    from core.roles import EXAMS_OFFICER
+    from learners.models import Learner
+    from registrations.models import PearsonNotification, Registration
+    from tests.factories import CentreFactory, ProgrammeFactory, UserFactory, make_uci, next_valid_uln
+
+    officer = UserFactory(username="bench_eo", roles=[EXAMS_OFFICER])
+    centre = CentreFactory()
+    programmes = [ProgrammeFactory(centre=centre, name=f"Programme {i}") for i in range(20)]
+    learners = [
+        Learner(
+            centre=centre, mis_id=f"B{i:06d}", legal_first_name=f"First{i}", legal_last_name=f"Last{i}",
+            date_of_birth=date(2008, 1, 1) + timedelta(days=i % 700), sex="MF"[i % 2], uln=next_valid_uln(),
+            candidate_number=f"{i % 9999 + 1:04d}" if i < 9999 else None,
+            uci=make_uci(centre.number, 26, f"{i % 9999 + 1:04d}") if i < 9999 else None,
+        )
+        for i in range(N_LEARNERS)
+    ]
+    Learner.objects.bulk_create(learners, batch_size=1000)
+    Learner.history.bulk_history_create(learners, default_user=officer, default_change_reason="MIS import", batch_size=1000)
+    registrations = []
+    for i, learner in enumerate(learners):
+        old = i < N_PURGED
+        registrations.append(Registration(
+            learner=learner, programme=programmes[i % 20], state="certificated" if old else "registered",
+            pearson_registration_number=f"R{i:07d}", enrolment_date=date(2026, 9, 7),
+            planned_completion_date=date(2028, 6, 30), registered_on=date(2026, 10, 7),
+            submitted_at=timezone.now(), certificated_on=date(2021, 7, 20) if old else None,
+        ))
+    Registration.objects.bulk_create(registrations, batch_size=1000)
+    history = Registration.history
+    history.bulk_history_create(registrations, default_user=officer, default_change_reason="Drafted", batch_size=1000)
+    history.bulk_history_create(registrations, update=True, default_user=officer, default_change_reason="Submitted", batch_size=1000)
+    history.bulk_history_create(registrations, update=True, default_user=officer, default_change_reason="Registered", batch_size=1000)
+    history.bulk_history_create(registrations[:N_PURGED], update=True, default_user=officer, default_change_reason="Certificated", batch_size=1000)
+    notes = [
+        PearsonNotification(kind="other", learner=r.learner, registration=r, summary="Name corrected", reason="MIS", raised_by=officer)
+        for r in registrations[::2]
+    ]
+    PearsonNotification.objects.bulk_create(notes, batch_size=1000)
+    PearsonNotification.history.bulk_history_create(notes, default_user=officer, default_change_reason="Raised", batch_size=1000)
+
+
+def main():
+    with bench_database():
+        from django.core.management import call_command
+
+        from audit import integrity, retention
+        from audit.models import TrailEntry
+
+        started = time.perf_counter()
+        build()
+        integrity.seal()
+        print(f"  built {N_LEARNERS:,} learners, {TrailEntry.objects.count():,} ledgered rows in {time.perf_counter() - started:.1f} s", flush=True)
+
+        started = time.perf_counter()
+        result = integrity.verify()
+        seconds = time.perf_counter() - started
+        assert result.intact, result.problems[:5]
+        report(f"verify_audit_trail, {N_LEARNERS:,} learners ({result.rows_checked:,} rows)", seconds, 30, "s")
+
+        started = time.perf_counter()
+        call_command("purge_expired_records", "--as-of", date(2025, 1, 1).isoformat(), verbosity=0)
+        seconds = time.perf_counter() - started
+        from learners.models import Learner
+
+        assert Learner.objects.count() == N_LEARNERS - N_PURGED, Learner.objects.count()
+        report(f"purge_expired_records removing {N_PURGED:,} learners", seconds, 60, "s")
+
+        started = time.perf_counter()
+        result = integrity.verify()
+        assert result.intact, result.problems[:5]
+        report("verify_audit_trail after the purge", time.perf_counter() - started, 30, "s")
+
+
+if __name__ == "__main__":
+    main()
