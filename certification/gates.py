@@ -130,7 +130,8 @@ def evaluate(
         if glh < size_glh:
             problems.append(f"{glh} GLH achieved of the {size_glh} GLH the qualification needs")
         if problems:
-            gates.append(Gate(4, GATE_NAMES[4], False, "; ".join(problems).capitalize() + ".", "Complete and verify the missing units, or make an interim (unit certificate) or fallback claim."))
+            text = "; ".join(problems)
+            gates.append(Gate(4, GATE_NAMES[4], False, text[:1].upper() + text[1:] + ".", "Complete and verify the missing units, or make an interim (unit certificate) or fallback claim."))
         else:
             gates.append(Gate(4, GATE_NAMES[4], True))
     else:
