@@ -213,7 +213,7 @@ def import_certificates(*, actor, upload, filename: str, user) -> int:
             CertificateClaim.State.SUBMITTED, CertificateClaim.State.REPLACEMENT_REQUESTED]).order_by("created_at"):
         claims[c.registration_id] = c
     existing = set(Certificate.objects.filter(number__in=[str(r.get(m["number"])).strip() for r in table.rows]).values_list("number", flat=True))
-    errors, good, seen = [], [], set()
+    errors, good, seen, seen_claims = [], [], set(), set()
     for row in table.rows:
         where = f"Row {row.number}"
         number = str(row.get(m["number"])).strip()
@@ -235,6 +235,10 @@ def import_certificates(*, actor, upload, filename: str, user) -> int:
         if claim is None:
             errors.append(f"{where}: {reg.learner} has no submitted claim awaiting a certificate.")
             continue
+        if claim.pk in seen_claims:
+            errors.append(f"{where}: a second certificate for {reg.learner}'s claim in the same report.")
+            continue
+        seen_claims.add(claim.pk)
         try:
             received_on = parse_date(row.get(m["received_on"]))
             dob = parse_date(row.get(m["date_of_birth"])) if m.get("date_of_birth") and row.get(m["date_of_birth"]) else None

@@ -174,3 +174,23 @@ def test_certificate_report_for_unknown_learner_refused_nothing_saved(submitted,
 
 def test_sampled_claim_model_has_permission():
     assert ("record_sample_outcome", "Can record quality nominee sampling outcomes") in SampledClaim._meta.permissions
+
+
+def test_traceability_and_breaches(submitted, exams_officer, lead_a, quality_nominee):
+    from certification.breaches import detected_breaches
+    from certification.traceability import broken_links, trace_items
+
+    cert = _receive(submitted, exams_officer, name_printed="WRONG")
+    reg = submitted.registration
+    stages = {i.stage for i in trace_items(reg)}
+    assert {"assessment", "verification", "claim", "certificate", "check"} <= stages
+    assert any(link.stage == "check" for link in broken_links(exams_officer))
+    assert broken_links(lead_a) and not [b for b in broken_links(lead_a) if b.programme_name != str(reg.programme)]
+    kinds = {b.kind for b in detected_breaches()}
+    assert "certificate_mismatch" in kinds
+    # a certificate issued with a unit whose record has since lost its verification is a broken link
+    services.certificate_request_replacement(actor=exams_officer, certificate=cert, reason="Name")
+    services.assessment_record_change(actor=lead_a, record=submitted.units.first().record, changes={"grade": "D"}, reason="Late remark")
+    problems = [link.problem for link in broken_links(exams_officer)]
+    assert any("no longer backed" in p for p in problems)
+    assert "claim_gate_failure" in {b.kind for b in detected_breaches()}
