@@ -58,11 +58,18 @@ def seed_demo_data(*, centre, users, stdout) -> None:
         units.setdefault(unit.qualification_id, []).append(unit)
     # Results from a past series for the first third (a few ungraded, so there are resits to show).
     past = series["May/June 2026"]
-    results = []
-    for i, reg in enumerate(registrations[: len(registrations) // 3]):
-        unit = units[reg.programme.qualification_id][0]
-        results.append(Result(series=past, registration=reg, unit=unit, grade="U" if i % 4 == 0 else "P",
-                              received_on=past.results_date))
+    past_entries = [
+        Entry(series=past, registration=reg, unit=units[reg.programme.qualification_id][0], fee=past.standard_fee,
+              entered_on=past.entry_deadline, entered_by=actor)
+        for reg in registrations[: len(registrations) // 3]
+    ]
+    past_entries = bulk_create_with_history(past_entries, Entry, default_user=actor,
+                                            default_change_reason="Demo data: past entries")
+    results = [
+        Result(series=past, registration=e.registration, unit=e.unit, entry=e, grade="U" if i % 4 == 0 else "P",
+               received_on=past.results_date)
+        for i, e in enumerate(past_entries)
+    ]
     bulk_create_with_history(results, Result, default_user=actor, default_change_reason="Demo data: past results")
     today = timezone.localdate()
     target = next((s for s in series.values() if series_window(s, today) != "closed"), None)

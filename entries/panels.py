@@ -14,6 +14,7 @@ def home(request):
     entries = Entry.objects.visible_to(user).current()
     context = {"next_series": next_series, "can_add": user.has_perm("entries.add_assessmentseries")}
     if next_series is not None:
+        context["late_period"] = next_series.entry_deadline < today
         here = entries.filter(series=next_series)
         context["entries"] = here.count()
         context["late"] = here.filter(is_late=True).count()
