@@ -1,26 +1,44 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, Func, OuterRef, Subquery
 from django.utils import timezone
 
 from .models import AssessmentSeries, Entry, Result
 from .selectors import learner_history
 
 
+def _count(queryset):
+    """A COUNT(*) subquery (Func, not Count, so that no GROUP BY is added)."""
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
 def home(request):
+    """One query: the series in play (the earliest whose results are not yet out), annotated with its
+    entry counts and the number of entries anywhere still waiting for a result after their results date."""
     user = request.user
     if not user.has_perm("entries.view_entry"):
         return None
     today = timezone.localdate()
-    next_series = AssessmentSeries.objects.filter(late_entry_end__gte=today).order_by("entry_deadline").first()
     entries = Entry.objects.visible_to(user).current()
-    context = {"next_series": next_series, "can_add": user.has_perm("entries.add_assessmentseries")}
-    if next_series is not None:
-        context["late_period"] = next_series.entry_deadline < today
-        here = entries.filter(series=next_series)
-        context["entries"] = here.count()
-        context["late"] = here.filter(is_late=True).count()
     has_result = Result.objects.filter(series=OuterRef("series"), registration=OuterRef("registration"), unit=OuterRef("unit"))
-    context["results_awaited"] = entries.filter(series__results_date__lt=today).filter(~Exists(has_result)).count()
-    return context
+    awaited = entries.filter(series__results_date__lt=today).filter(~Exists(has_result))
+    next_series = (
+        AssessmentSeries.objects.filter(results_date__gte=today).order_by("entry_deadline")
+        .annotate(
+            n_entries=_count(entries.filter(series=OuterRef("pk"))),
+            n_late=_count(entries.filter(series=OuterRef("pk"), is_late=True)),
+            n_awaited=_count(awaited),
+        ).first()
+    )
+    if next_series is None:
+        return {"next_series": None, "can_add": user.has_perm("entries.add_assessmentseries")}
+    return {
+        "next_series": next_series,
+        "late_period": next_series.entry_deadline < today <= next_series.late_entry_end,
+        "closed": today > next_series.late_entry_end,
+        "can_add": user.has_perm("entries.add_assessmentseries"),
+        "entries": next_series.n_entries or 0,
+        "late": next_series.n_late or 0,
+        "results_awaited": next_series.n_awaited or 0,
+    }
 
 
 def learner_detail(request, learner):

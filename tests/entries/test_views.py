@@ -195,3 +195,18 @@ def test_registration_states_shown_on_grid(client, exams_officer, series, progra
     client.force_login(exams_officer)
     body = client.get(f"/entries/series/{series.pk}/programmes/{programme_a.pk}/").content.decode()
     assert "Withdrawn" in body
+
+
+def test_home_panel_counts(rf, exams_officer, lead_b, series, january, registration_a, ext_a, ext_a2):
+    from entries.panels import home
+
+    EntryFactory(series=series, registration=registration_a, unit=ext_a, is_late=True, late_reason="x", entered_by=exams_officer)
+    EntryFactory(series=series, registration=registration_a, unit=ext_a2, entered_by=exams_officer)
+    EntryFactory(series=january, registration=registration_a, unit=ext_a, entered_by=exams_officer)  # no result yet
+    request = rf.get("/")
+    request.user = exams_officer
+    panel = home(request)
+    assert (panel["next_series"], panel["entries"], panel["late"], panel["results_awaited"]) == (series, 2, 1, 1)
+    request.user = lead_b
+    panel = home(request)
+    assert (panel["entries"], panel["late"], panel["results_awaited"]) == (0, 0, 0)
