@@ -10,8 +10,22 @@ class AssessmentSeriesAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Entries and results change only through the services (the rules, the notifications owed to
+    Pearson, the reason in the history); the admin shows them and their history."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Entry)
-class EntryAdmin(SimpleHistoryAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     list_display = ["series", "registration", "unit", "state", "is_late", "fee", "entered_on"]
     list_filter = ["series", "state", "is_late"]
     search_fields = ["registration__learner__legal_last_name", "registration__pearson_registration_number"]
@@ -20,7 +34,7 @@ class EntryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(SimpleHistoryAdmin):
+class ResultAdmin(ReadOnlyAdmin):
     list_display = ["series", "registration", "unit", "grade", "received_on"]
     list_filter = ["series", "grade"]
     search_fields = ["registration__learner__legal_last_name", "registration__pearson_registration_number"]

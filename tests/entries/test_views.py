@@ -210,3 +210,9 @@ def test_home_panel_counts(rf, exams_officer, lead_b, series, january, registrat
     request.user = lead_b
     panel = home(request)
     assert (panel["entries"], panel["late"], panel["results_awaited"]) == (0, 0, 0)
+
+
+def test_admin_shows_entries_read_only(admin_client, world):
+    assert admin_client.get(f"/admin/entries/entry/{world['entry_a'].pk}/change/").status_code == 200
+    assert admin_client.get("/admin/entries/entry/add/").status_code == 403
+    assert admin_client.get("/admin/entries/assessmentseries/add/").status_code == 200
