@@ -78,7 +78,8 @@ def test_investigation_list_query_count(client, exams_officer, django_assert_max
     for _ in range(n):
         InvestigationFactory()
     client.force_login(exams_officer)
-    with django_assert_max_num_queries(16):
+    # 16 for the register itself, plus a fixed number of set-based queries per app's breach detector
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("audit:investigation_list")).status_code == 200
 
 

@@ -59,7 +59,7 @@ def main():
     with bench_database():
         from django.core.management import call_command
 
-        from audit import integrity, retention
+        from audit import integrity
         from audit.models import TrailEntry
 
         started = time.perf_counter()

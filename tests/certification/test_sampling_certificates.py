@@ -88,10 +88,10 @@ def submitted(two_submitted_claims, registration_a, exams_officer):
 
 def _receive(claim, actor, **over):
     learner = claim.registration.learner
-    data = dict(number="C0001", name_printed=f"{learner.legal_first_name} {learner.legal_last_name}".upper(),
-                qualification=claim.registration.programme.qualification.qan, grade="D",
-                units=[{"number": n, "grade": "M"} for n in ("1", "2", "3", "4")] + [{"number": "5", "grade": "P"}],
-                received_on=CLAIM_DAY, date_of_birth=learner.date_of_birth)
+    data = {"number": "C0001", "name_printed": f"{learner.legal_first_name} {learner.legal_last_name}".upper(),
+                "qualification": claim.registration.programme.qualification.qan, "grade": "D",
+                "units": [{"number": n, "grade": "M"} for n in ("1", "2", "3", "4")] + [{"number": "5", "grade": "P"}],
+                "received_on": CLAIM_DAY, "date_of_birth": learner.date_of_birth}
     data.update(over)
     return services.certificate_receive(actor=actor, claim=claim, **data)
 

@@ -31,4 +31,5 @@ def test_programme_detail_queries_do_not_grow(client, lead_a, programme_a, rows,
 def test_home_queries_do_not_grow(client, exams_officer, programme_a, rows, django_assert_max_num_queries):
     RegistrationFactory.create_batch(rows, programme=programme_a, learner__centre=programme_a.centre)
     client.force_login(exams_officer)
-    _queries(client, django_assert_max_num_queries, reverse("core:home"), 20)
+    # Every app's home panel runs a fixed set of counts (about 35 with all apps); the budget must not move with rows.
+    _queries(client, django_assert_max_num_queries, reverse("core:home"), 40)

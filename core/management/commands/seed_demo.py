@@ -382,6 +382,7 @@ class Command(BaseCommand):
                 registration_create_draft(
                     actor=eo, learner=learner, programme=programme, enrolment_date=programme.start_date,
                     planned_completion_date=completion, reason="Registration drafted from the MIS import",
+                    confirm_transliteration=True,  # the officer has checked e.g. Zoë → ZOE for Pearson
                 )
                 for learner in learners
             ]
