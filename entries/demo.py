@@ -1,6 +1,6 @@
 """Demo data for external assessment: three series, some entries and some results. Idempotent."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -77,9 +77,15 @@ def seed_demo_data(*, centre, users, stdout) -> None:
         stdout.write(f"entries: {len(results)} past results; every demo series is closed for entries today")
         return
     picks = [(r.pk, u.pk) for r in registrations for u in units[r.programme.qualification_id]]
+    # Enter them as a diligent office would: two weeks before the entry deadline (not late), unless
+    # that day is still ahead of us.
+    from core.management.commands.seed_demo import at
+
+    entered_on = min(today, target.entry_deadline - timedelta(days=14))
     try:
-        outcome = entries_create(actor=actor, series=target, picks=picks, reason="Demo data",
-                                 late_reason="Demo data: entered in the late period")
+        with at(entered_on):
+            outcome = entries_create(actor=actor, series=target, picks=picks, reason="Demo data",
+                                     late_reason="Demo data: entered in the late period")
     except DomainError as exc:
         stdout.write(f"entries: {exc.message}")
         return
