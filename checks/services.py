@@ -156,7 +156,7 @@ def verdict_record(
     _require_open(check_list)
     if verdict not in V.values:
         raise DomainError("Choose correct, incorrect or should not be on this programme.", field="verdict")
-    existing = CheckVerdict.objects.select_for_update().select_related("decided_by").filter(line=line).first()
+    existing = CheckVerdict.objects.select_for_update(of=("self",)).select_related("decided_by").filter(line=line).first()
     current = existing.version if existing else 0
     if expected_version != current:
         if existing is None:
@@ -350,7 +350,8 @@ def discrepancy_resolve(
         registration_withdraw,
     )
 
-    discrepancy = Discrepancy.objects.select_for_update().select_related(
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to registration.
+    discrepancy = Discrepancy.objects.select_for_update(of=("self",)).select_related(
         "programme__centre", "registration__learner"
     ).get(pk=discrepancy.pk)
     if discrepancy.state != D.State.OPEN:
