@@ -29,6 +29,7 @@ Two defences, one in the database and one in the application:
 """
 
 import bisect
+import functools
 import hashlib
 import hmac
 import json
@@ -197,11 +198,16 @@ def permit_history_purge(using: str = "default"):
 # Row digests
 
 
+@functools.lru_cache(maxsize=4)
+def _derived_key(secret_key: str) -> bytes:
+    return hmac.new(secret_key.encode(), b"btec-audit-trail-chain", hashlib.sha256).digest()
+
+
 def _key() -> bytes:
     key = os.environ.get("AUDIT_CHAIN_KEY") or getattr(settings, "AUDIT_CHAIN_KEY", "")
     if key:
         return key.encode()
-    return hmac.new(settings.SECRET_KEY.encode(), b"btec-audit-trail-chain", hashlib.sha256).digest()
+    return _derived_key(settings.SECRET_KEY)  # derived once per key: mac() runs for every history row
 
 
 def mac(*parts) -> str:
@@ -213,6 +219,11 @@ def _canonical(model_field: models.Field, value) -> str:
     """The same text for a value whether it comes from the object being saved or back from the database."""
     if value is None:
         return "\x00"
+    # Fast paths for the commonest cells (same text as the general path below, without to_python).
+    if type(value) is str and isinstance(model_field, (models.CharField, models.TextField)):
+        return value
+    if type(value) is int and isinstance(model_field, (models.IntegerField, models.ForeignKey)):
+        return str(value)
     if isinstance(model_field, models.BinaryField):
         return hashlib.sha256(bytes(value)).hexdigest()
     if isinstance(model_field, models.JSONField):
