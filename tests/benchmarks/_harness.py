@@ -65,3 +65,16 @@ def print_summary() -> None:
     over = [r for r in RESULTS if not r[4]]
     engine = connection.vendor
     print(f"  -- {len(RESULTS) - len(over)}/{len(RESULTS)} within budget on {engine}")
+
+
+def clear_tables(*models) -> None:
+    """Delete the rows of `models` and their history between repeats. History is insert-only (audit app
+    triggers), so this uses the retention purge's permit, inside the durable transaction it needs."""
+    from django.db import transaction
+
+    from audit.integrity import permit_history_purge
+
+    with transaction.atomic(durable=True), permit_history_purge():
+        for model in models:
+            model.history.all().delete()
+            model.objects.all().delete()

@@ -6,7 +6,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from _harness import bench_database, report, timed
+from _harness import bench_database, clear_tables, report, timed
 
 N_LEARNERS = 2000
 
@@ -60,8 +60,7 @@ def main():
         picks = [(r.pk, u.pk) for r in registrations for u in units]
 
         def enter():
-            Entry.history.all().delete()
-            Entry.objects.all().delete()
+            clear_tables(Entry)
             outcome = services.entries_create(actor=officer, series=series, picks=picks)
             assert len(outcome.created) == len(picks), outcome.refused[:3]
 
@@ -72,8 +71,7 @@ def main():
         data = build_xlsx([Sheet("Results", ["Registration number", "Unit", "Grade"], rows)])
 
         def import_results():
-            Result.history.all().delete()
-            Result.objects.all().delete()
+            clear_tables(Result)
             table = read_table(data, filename="results.xlsx")
             outcome = services.results_import(actor=officer, series=series, table=table, filename="results.xlsx")
             assert outcome.created == len(rows)
