@@ -4,7 +4,9 @@ Each function is keyword-only, runs in one transaction, locks the row it changes
 against TRANSITIONS, and records the actor and the reason in the history.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +16,15 @@ from core.exceptions import DomainError
 from core.history import save_tracked
 from learners.models import Learner
 
-from .models import PearsonNotification, Programme, Registration
+from .models import (
+    DeadlineRule,
+    LateFeeBand,
+    PearsonNotification,
+    Programme,
+    QualificationSuite,
+    Registration,
+    RegistrationMode,
+)
 
 S = Registration.State
 
@@ -713,3 +723,109 @@ def programme_save(*, actor, programme, subject_leads, reason: str):
     programme._change_reason = reason
     programme.subject_leads.set(subject_leads)
     return programme
+
+
+# --- Yearly rules: deadlines, late-fee bands and suite rules are data the exams officer keeps up to date. ---
+
+
+@dataclass(frozen=True)
+class FeeBandInput:
+    from_days_late: int
+    multiplier: Decimal
+    label: str = ""
+
+
+def _academic_year_span(academic_year: str) -> tuple[date, date]:
+    start = int(academic_year[:4])
+    return date(start, 8, 1), date(start + 1, 7, 31)
+
+
+def registrations_under_rule(rule: DeadlineRule):
+    """Registrations already sent to Pearson whose due date and fee band this rule decides."""
+    return Registration.objects.filter(
+        programme__academic_year=rule.academic_year, programme__registration_mode=rule.registration_mode,
+        submitted_at__isnull=False,
+    )
+
+
+@transaction.atomic
+def deadline_rule_save(
+    *, actor, rule: DeadlineRule, bands: list[FeeBandInput], reason: str, confirm_rebanding: bool = False,
+) -> DeadlineRule:
+    """Create or change one academic year's registration deadline rule and its late-fee bands.
+
+    Refuses: a deadline outside the academic year, weeks outside 1–52, a second rule for the same year and
+    mode, bands that do not start later and cost at least as much as the one before. A change that would
+    move the due date or fee band of registrations already sent to Pearson needs `confirm_rebanding`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why (for example “Pearson fees 2027/28 published”): it is kept in the history.", field="reason")
+    old = DeadlineRule.objects.select_for_update().get(pk=rule.pk) if rule.pk else None
+    if rule.registration_mode == RegistrationMode.ACADEMIC_YEAR:
+        if rule.deadline is None:
+            raise DomainError("An academic-year rule needs its deadline (usually 1 November).", field="deadline")
+        start, end = _academic_year_span(rule.academic_year)
+        if not start <= rule.deadline <= end:
+            raise DomainError(
+                f"The deadline {rule.deadline:%d/%m/%Y} is outside the academic year {rule.academic_year} "
+                f"({start:%d/%m/%Y} to {end:%d/%m/%Y}).", field="deadline")
+        rule.weeks_after_enrolment = None
+    else:
+        if not rule.weeks_after_enrolment or not 1 <= rule.weeks_after_enrolment <= 52:
+            raise DomainError("A roll-on/roll-off rule needs the weeks after enrolment (1 to 52; Pearson: 6).",
+                              field="weeks_after_enrolment")
+        rule.deadline = None
+    clash = DeadlineRule.objects.filter(academic_year=rule.academic_year, registration_mode=rule.registration_mode)
+    if clash.exclude(pk=rule.pk).exists():
+        raise DomainError(f"There is already a {rule.get_registration_mode_display().lower()} rule for {rule.academic_year}: "
+                          "change that one instead.", field="academic_year")
+    ordered = sorted(bands, key=lambda b: b.from_days_late)
+    for i, band in enumerate(ordered, start=1):
+        if band.from_days_late < 1:
+            raise DomainError(f"Band {i}: a late-fee band starts at 1 day late or more.", field="bands")
+        if band.multiplier < 1:
+            raise DomainError(f"Band {i}: the fee multiplier is at least 1.00 (×1.05 is 5% extra).", field="bands")
+        if i > 1:
+            before = ordered[i - 2]
+            if band.from_days_late == before.from_days_late:
+                raise DomainError(f"Two bands start at {band.from_days_late} days late.", field="bands")
+            if band.multiplier < before.multiplier:
+                raise DomainError(f"Band {i} ({band.from_days_late}+ days) costs less than the band before it.", field="bands")
+    if old is not None:
+        old_bands = [(b.from_days_late, b.multiplier) for b in old.fee_bands.order_by("from_days_late")]
+        moves = (old.deadline, old.weeks_after_enrolment, old.academic_year, old.registration_mode) != (
+            rule.deadline, rule.weeks_after_enrolment, rule.academic_year, rule.registration_mode,
+        ) or old_bands != [(b.from_days_late, b.multiplier) for b in ordered]
+        affected = registrations_under_rule(old).count()
+        if moves and affected and not confirm_rebanding:
+            raise DomainError(
+                f"{affected} registration(s) already sent to Pearson fall under this rule: their due date or late-fee "
+                "band would be worked out again. Tick the confirmation if Pearson's published rule really changed.",
+                field="confirm_rebanding")
+    save_tracked(rule, actor=actor, reason=reason)
+    kept = {b.from_days_late for b in ordered}
+    for band in LateFeeBand.objects.select_for_update().filter(rule=rule).exclude(from_days_late__in=kept):
+        band._history_user, band._change_reason = actor, reason
+        band.delete()
+    existing = {b.from_days_late: b for b in LateFeeBand.objects.filter(rule=rule)}
+    for given in ordered:
+        band = existing.get(given.from_days_late) or LateFeeBand(rule=rule, from_days_late=given.from_days_late)
+        if band.pk and (band.multiplier, band.label) == (given.multiplier, given.label):
+            continue
+        band.multiplier, band.label = given.multiplier, given.label
+        save_tracked(band, actor=actor, reason=reason)
+    return rule
+
+
+@transaction.atomic
+def suite_rules_update(
+    *, actor, suite: QualificationSuite, external_resit_limit: int, terminal_rule: bool, near_pass_grade: bool, reason: str,
+) -> QualificationSuite:
+    """Change the re-assessment rules Pearson sets for a qualification suite. Entries already made stand;
+    the new limit applies to entries made from now on."""
+    suite = QualificationSuite.objects.select_for_update().get(pk=suite.pk)
+    if external_resit_limit < 0 or external_resit_limit > 5:
+        raise DomainError("The resit limit is a number of resits from 0 to 5 (Pearson: 1).", field="external_resit_limit")
+    suite.external_resit_limit, suite.terminal_rule, suite.near_pass_grade = external_resit_limit, terminal_rule, near_pass_grade
+    save_tracked(suite, actor=actor, reason=reason, update_fields=["external_resit_limit", "terminal_rule", "near_pass_grade"])
+    return suite
