@@ -35,7 +35,7 @@ def full_claim_made(registration: Registration) -> bool:
         return False
     return (
         CertificateClaim.objects.filter(registration=registration, kind=CertificateClaim.Kind.FULL, declined=False)
-        .exclude(state__in=[CS.DRAFT, CS.READY, CS.FORM_QUERY, CS.DESTROYED])
+        .exclude(state__in=[CS.DRAFT, CS.READY, CS.FORM_QUERY])
         .exists()
     )
 
@@ -88,7 +88,7 @@ def programme_readiness(programme: Programme, *, on: date) -> list[G.Readiness]:
     for r in AssessmentRecord.objects.filter(registration__programme=programme).order_by():
         records[r.registration_id].append(r)
     claims = {}
-    for c in CertificateClaim.objects.filter(registration__programme=programme).exclude(state=CS.DESTROYED).order_by("created_at"):
+    for c in CertificateClaim.objects.filter(registration__programme=programme, declined=False).order_by("created_at"):
         claims[c.registration_id] = c
     out = []
     for reg in regs:
