@@ -500,6 +500,31 @@ def sample_resolve(*, actor, sample: SampledClaim, resolution: str) -> SampledCl
     return sample
 
 
+def qn_breach_key(sample: SampledClaim) -> str:
+    """The key certification.breaches gives a QN discrepancy, so the investigations register offers it once."""
+    return f"certification.qn_discrepancy:{sample.pk}"
+
+
+@transaction.atomic
+def sample_open_investigation(*, actor, sample: SampledClaim, investigator, summary: str = "",
+                              reason: str = "Quality nominee sampling discrepancy referred for investigation"):
+    """Open an investigation (audit app) into a sampling discrepancy: an inaccurate claim is maladministration
+    in Pearson's eyes. The investigator must be independent of the programme (audit.services rule)."""
+    from audit.models import Investigation
+    from audit.services import investigation_open
+
+    sample = SampledClaim.objects.select_related("claim__registration__learner", "claim__registration__programme", "round").get(pk=sample.pk)
+    if sample.outcome != SampledClaim.Outcome.DISCREPANCY:
+        raise DomainError("Only a sampling discrepancy is referred for investigation from here.")
+    reg = sample.claim.registration
+    summary = (summary or "").strip() or (
+        f"Quality nominee sampling ({sample.round}) found a discrepancy in {reg.learner}'s claim for {reg.programme}: {sample.notes}")
+    return investigation_open(
+        actor=actor, kind=Investigation.Kind.INACCURATE_CLAIM, summary=summary, investigator=investigator,
+        learner=reg.learner, programme=reg.programme, obj=sample, breach_key=qn_breach_key(sample), reason=reason,
+    )
+
+
 @transaction.atomic
 def round_finish(*, actor, round: SamplingRound, reason: str = "Sampling round finished") -> SamplingRound:
     rnd = SamplingRound.objects.select_for_update().get(pk=round.pk)
