@@ -254,14 +254,14 @@ def import_certificates(*, actor, upload, filename: str, user) -> int:
                      str(row.get(m.get("grade"), "")) if m.get("grade") else "", units, received_on, dob))
     if errors:
         raise ImportRefused(errors)
-    with transaction.atomic():
-        for n, claim, number, name, qualification, grade, units, received_on, dob in good:
-            try:
-                services.certificate_receive(
-                    actor=actor, claim=claim, number=number, name_printed=name, qualification=qualification, grade=grade,
-                    units=units, received_on=received_on, date_of_birth=dob,
-                    reason=f"Imported from Pearson's report {filename}, row {n}")
-            except DomainError as exc:
-                raise ImportRefused([f"Row {n}: {exc.message}"])
+    items = [
+        services.CertificateIn(claim_id=claim.pk, number=number, name_printed=name, qualification=qualification, grade=grade,
+                               units=units, received_on=received_on, date_of_birth=dob,
+                               reason=f"Imported from Pearson's report {filename}, row {n}")
+        for n, claim, number, name, qualification, grade, units, received_on, dob in good
+    ]
+    try:
+        services.certificates_receive_many(actor=actor, items=items)
+    except DomainError as exc:
+        raise ImportRefused([exc.message])
     return len(good)
-

@@ -35,7 +35,7 @@ def full_claim_made(registration: Registration) -> bool:
         return False
     return (
         CertificateClaim.objects.filter(registration=registration, kind=CertificateClaim.Kind.FULL, declined=False)
-        .exclude(state__in=[CS.DRAFT, CS.READY, CS.FORM_QUERY, CS.DESTROYED])
+        .exclude(state__in=[CS.DRAFT, CS.READY, CS.FORM_QUERY])
         .exists()
     )
 
@@ -88,7 +88,7 @@ def programme_readiness(programme: Programme, *, on: date) -> list[G.Readiness]:
     for r in AssessmentRecord.objects.filter(registration__programme=programme).order_by():
         records[r.registration_id].append(r)
     claims = {}
-    for c in CertificateClaim.objects.filter(registration__programme=programme).exclude(state=CS.DESTROYED).order_by("created_at"):
+    for c in CertificateClaim.objects.filter(registration__programme=programme, declined=False).order_by("created_at"):
         claims[c.registration_id] = c
     out = []
     for reg in regs:
@@ -201,6 +201,13 @@ def sample_comparison(sample: SampledClaim) -> list[dict]:
     return rows
 
 
+def sample_investigation(sample: SampledClaim):
+    """The investigation opened into this sample's discrepancy, if any."""
+    from audit.models import Investigation
+
+    return Investigation.objects.filter(breach_key=f"certification.qn_discrepancy:{sample.pk}").first()
+
+
 def certificate_list(*, user, status: str = ""):
     qs = Certificate.objects.visible_to(user).select_related("claim__registration__learner", "claim__registration__programme")
     filters = {
@@ -211,6 +218,13 @@ def certificate_list(*, user, status: str = ""):
         "unclaimed": Q(claim__state=CS.UNCLAIMED, superseded=False),
         "destroyed": Q(claim__state=CS.DESTROYED, superseded=False),
     }
+    if status == "overdue":
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        cutoff = timezone.localdate() - timedelta(days=365)
+        filters["overdue"] = Q(claim__state=CS.CHECKED_OK, superseded=False, received_on__lte=cutoff)
     if status in filters:
         qs = qs.filter(filters[status])
     return qs.order_by("-received_on", "number")

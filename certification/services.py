@@ -3,6 +3,7 @@
 import math
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -105,12 +106,26 @@ def assessment_record_verify(
 @transaction.atomic
 def assessment_record_change(*, actor, record: AssessmentRecord, changes: dict, reason: str) -> AssessmentRecord:
     """Change a decision. A verified record may change only with a reason, and loses its verification."""
-    record = AssessmentRecord.objects.select_for_update().select_related("unit__qualification__suite").get(pk=record.pk)
+    record = AssessmentRecord.objects.select_for_update().select_related(
+        "unit__qualification__suite", "registration").get(pk=record.pk)
     allowed = {"grade", "date_assessed", "assessor"}
     if set(changes) - allowed:
         raise DomainError(f"Only {', '.join(sorted(allowed))} can be changed here.")
+    if not (reason or "").strip():
+        raise DomainError("Say why the decision is being changed (a reason is required).", field="reason")
     if "grade" in changes:
         _check_grade(record.unit, changes["grade"])
+        if record.attempt == A.RETAKE and changes["grade"] not in ("U", "N", "P"):
+            raise DomainError("A retake is capped at Pass: record P (or U).", field="grade")
+    if "date_assessed" in changes:
+        registered_on = record.registration.registered_on
+        if changes["date_assessed"] is None or (registered_on and changes["date_assessed"] < registered_on):
+            raise DomainError(
+                f"No assessment may be dated before the learner's registration ({registered_on:%d/%m/%Y}).",
+                field="date_assessed",
+            )
+    if "assessor" in changes and changes["assessor"] is None:
+        raise DomainError("Choose the assessor.", field="assessor")
     fields = list(changes)
     for name, value in changes.items():
         setattr(record, name, value)
@@ -139,7 +154,9 @@ CS = CertificateClaim.State
 
 # The claim state machine (DOMAIN.md), refined: a ready claim can be blocked by a QN discrepancy
 # before submission, and a certificate discrepancy that the subject lead confirms as correct can be
-# accepted with a reason. Anything not listed is refused.
+# accepted with a reason. A certificate ends issued, or unclaimed (a learner may still collect it)
+# and then destroyed: an issued certificate is the learner's and is never destroyed here. "Destroyed"
+# is about the paper: the claim was still made and certificated. Anything not listed is refused.
 CLAIM_TRANSITIONS: dict[str, set[str]] = {
     CS.DRAFT: {CS.READY},
     CS.READY: {CS.SUBMITTED, CS.DRAFT, CS.BLOCKED},
@@ -150,7 +167,7 @@ CLAIM_TRANSITIONS: dict[str, set[str]] = {
     CS.DISCREPANCY: {CS.REPLACEMENT_REQUESTED, CS.CHECKED_OK},
     CS.REPLACEMENT_REQUESTED: {CS.CERTIFICATE_RECEIVED},
     CS.CHECKED_OK: {CS.ISSUED, CS.UNCLAIMED},
-    CS.ISSUED: {CS.DESTROYED},
+    CS.ISSUED: set(),
     CS.UNCLAIMED: {CS.DESTROYED, CS.ISSUED},
     CS.DESTROYED: set(),
 }
@@ -203,7 +220,7 @@ def claim_create(
         raise DomainError("Choose full, interim or fallback.", field="kind")
     if kind == CertificateClaim.Kind.FALLBACK and not fallback_qualification.strip():
         raise DomainError("Name the smaller qualification a fallback claim is for.", field="fallback_qualification")
-    live = CertificateClaim.objects.filter(registration=registration, declined=False).exclude(state=CS.DESTROYED)
+    live = CertificateClaim.objects.filter(registration=registration, declined=False)
     if kind != CertificateClaim.Kind.INTERIM and live.exclude(kind=CertificateClaim.Kind.INTERIM).exists():
         raise DomainError(f"{registration.learner} already has a claim for this registration.", field="kind")
     if live.filter(state__in=[CS.DRAFT, CS.READY]).exists():
@@ -483,6 +500,31 @@ def sample_resolve(*, actor, sample: SampledClaim, resolution: str) -> SampledCl
     return sample
 
 
+def qn_breach_key(sample: SampledClaim) -> str:
+    """The key certification.breaches gives a QN discrepancy, so the investigations register offers it once."""
+    return f"certification.qn_discrepancy:{sample.pk}"
+
+
+@transaction.atomic
+def sample_open_investigation(*, actor, sample: SampledClaim, investigator, summary: str = "",
+                              reason: str = "Quality nominee sampling discrepancy referred for investigation"):
+    """Open an investigation (audit app) into a sampling discrepancy: an inaccurate claim is maladministration
+    in Pearson's eyes. The investigator must be independent of the programme (audit.services rule)."""
+    from audit.models import Investigation
+    from audit.services import investigation_open
+
+    sample = SampledClaim.objects.select_related("claim__registration__learner", "claim__registration__programme", "round").get(pk=sample.pk)
+    if sample.outcome != SampledClaim.Outcome.DISCREPANCY:
+        raise DomainError("Only a sampling discrepancy is referred for investigation from here.")
+    reg = sample.claim.registration
+    summary = (summary or "").strip() or (
+        f"Quality nominee sampling ({sample.round}) found a discrepancy in {reg.learner}'s claim for {reg.programme}: {sample.notes}")
+    return investigation_open(
+        actor=actor, kind=Investigation.Kind.INACCURATE_CLAIM, summary=summary, investigator=investigator,
+        learner=reg.learner, programme=reg.programme, obj=sample, breach_key=qn_breach_key(sample), reason=reason,
+    )
+
+
 @transaction.atomic
 def round_finish(*, actor, round: SamplingRound, reason: str = "Sampling round finished") -> SamplingRound:
     rnd = SamplingRound.objects.select_for_update().get(pk=round.pk)
@@ -507,8 +549,12 @@ def _norm(text: str) -> str:
     return " ".join(str(text or "").upper().replace(",", " ").split())
 
 
-def certificate_differences(cert: Certificate, claim: CertificateClaim, records_best: dict | None = None) -> list[dict]:
-    """Field-by-field differences between a certificate and its claim and assessment records."""
+def certificate_differences(cert: Certificate, claim: CertificateClaim, records_best: dict | None = None, *,
+                            claim_units: list | None = None, external_numbers: set | None = None) -> list[dict]:
+    """Field-by-field differences between a certificate and its claim and assessment records.
+
+    `claim_units` (with `unit` loaded) and `external_numbers` may be passed in by a bulk caller so that
+    checking costs no query; otherwise they are read from the database."""
     reg = claim.registration
     learner = reg.learner
     qualification = reg.programme.qualification
@@ -525,7 +571,9 @@ def certificate_differences(cert: Certificate, claim: CertificateClaim, records_
             diffs.append({"field": "qualification", "certificate": cert.qualification, "expected": expected_q})
     elif printed not in (_norm(qualification.qan), _norm(qualification.title), _norm(str(qualification))):
         diffs.append({"field": "qualification", "certificate": cert.qualification, "expected": f"{qualification.qan} {qualification.title}"})
-    claim_units = {cu.unit.number: cu for cu in claim.units.all()}
+    if claim_units is None:
+        claim_units = list(claim.units.select_related("unit"))
+    claim_units = {cu.unit.number: cu for cu in claim_units}
     if claim.kind == CertificateClaim.Kind.FULL:
         if cert.grade and cert.grade not in qualification.grades:
             diffs.append({"field": "grade", "certificate": cert.grade, "expected": "one of " + ", ".join(qualification.grades)})
@@ -543,31 +591,12 @@ def certificate_differences(cert: Certificate, claim: CertificateClaim, records_
         if records_best is not None and best != "unknown" and (best is None or best.grade != cu.grade):
             diffs.append({"field": f"unit {number} record", "certificate": printed_units.get(number, "missing"),
                           "expected": f"assessment record now {best.grade if best else 'not verified'} (claimed {cu.grade})"})
-    internal_numbers = set(claim_units)
-    external_numbers = {u.number for u in qualification.units.all() if u.is_external}
+    if external_numbers is None:
+        external_numbers = {u.number for u in qualification.units.all() if u.is_external}
     for number, grade in printed_units.items():
-        if number not in internal_numbers and number not in external_numbers:
+        if number not in claim_units and number not in external_numbers:
             diffs.append({"field": f"unit {number}", "certificate": grade, "expected": "not claimed"})
     return diffs
-
-
-def _records_best(claim: CertificateClaim) -> dict:
-    by_unit = defaultdict(list)
-    for r in claim.registration.assessment_records.all():
-        by_unit[r.unit_id].append(r)
-    return {cu.unit_id: G.best_verified(by_unit.get(cu.unit_id, [])) for cu in claim.units.all()}
-
-
-def _check(cert: Certificate, claim: CertificateClaim, *, actor, on: date, reason: str) -> None:
-    cert.differences = certificate_differences(cert, claim, _records_best(claim))
-    cert.checked_on = on
-    cert.checked_by = actor
-    save_tracked(cert, actor=actor, reason=reason, update_fields=["differences", "checked_on", "checked_by"])
-    if cert.differences:
-        _move_claim(claim, CS.DISCREPANCY)
-        save_tracked(claim, actor=actor, reason="Certificate does not match the claim and records", update_fields=["state"])
-    else:
-        _checked_ok(claim, cert, actor=actor, reason="Certificate checked against the claim and records")
 
 
 def _checked_ok(claim: CertificateClaim, cert: Certificate, *, actor, reason: str) -> None:
@@ -584,40 +613,170 @@ def claim_for_certificate(registration: Registration) -> CertificateClaim | None
             .order_by("-created_at").first())
 
 
+def _bulk_set(model, objs: list, fields: list[str], *, actor, reason: str) -> None:
+    """Write the same new values of `fields` (already set on every object) with one UPDATE per chunk,
+    and one history row per object carrying the actor and its `_change_reason` (else `reason`)."""
+    if not objs:
+        return
+    values = {f: getattr(objs[0], f) for f in fields}
+    if any(getattr(o, f) != v for o in objs for f, v in values.items()):
+        raise ValueError("_bulk_set writes one value per field: group the objects by value first")
+    for start in range(0, len(objs), 500):
+        model.objects.filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
+    model.history.bulk_history_create(objs, batch_size=500, update=True, default_user=actor, default_change_reason=reason)
+
+
+@dataclass
+class CertificateIn:
+    """One certificate as Pearson printed it, to be logged against `claim_id`."""
+
+    claim_id: int
+    number: str
+    name_printed: str
+    qualification: str
+    received_on: date
+    grade: str = ""
+    units: list = field(default_factory=list)
+    date_of_birth: date | None = None
+    reason: str = "Certificate received from Pearson"
+
+
+def _certificate_refusal(item: CertificateIn, claim: CertificateClaim | None, today: date) -> DomainError | None:
+    if claim is None:
+        return DomainError("There is no such claim.", field="claim")
+    if not item.number:
+        return DomainError("Enter the certificate number.", field="number")
+    if len(item.number) > 40:
+        return DomainError("A certificate number has at most 40 characters.", field="number")
+    if not (item.name_printed or "").strip():
+        return DomainError("Enter the learner's name as printed.", field="name_printed")
+    if len(item.name_printed.strip()) > 120 or len((item.qualification or "").strip()) > 200 or len((item.grade or "").strip()) > 10:
+        return DomainError("The name (120 characters), qualification (200) or grade (10) is too long.", field="name_printed")
+    if item.received_on is None or item.received_on > today:
+        return DomainError("The date received cannot be in the future.", field="received_on")
+    if claim.state not in (CS.SUBMITTED, CS.REPLACEMENT_REQUESTED):
+        return DomainError(f"The claim is {claim.get_state_display().lower()}: a certificate is expected only for a "
+                           "submitted claim or a requested replacement.", field="claim")
+    return None
+
+
 @transaction.atomic
+def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Certificate]:
+    """Log certificates against their claims and check each at once against the claim and the assessment
+    records (differences listed field by field); the claim moves to *checked, ready to issue* or to
+    *discrepancy*, and a checked full or fallback certificate certificates the registration (the date
+    that starts the retention clock). All or nothing: the first refusal names the certificate and
+    nothing is saved. A fixed number of queries whatever the number of certificates."""
+    from registrations.services import TRANSITIONS as REGISTRATION_TRANSITIONS
+
+    if not items:
+        return []
+    today = timezone.localdate()
+    for item in items:
+        item.number = (item.number or "").strip()
+    claims = {c.pk: c for c in CertificateClaim.objects.select_for_update().filter(pk__in={i.claim_id for i in items})
+              .select_related("registration__learner", "registration__programme__qualification__suite")}
+    numbers = [i.number for i in items]
+    taken = set(Certificate.objects.filter(number__in=numbers).values_list("number", flat=True))
+    seen_numbers, seen_claims = set(), set()
+    for item in items:
+        claim = claims.get(item.claim_id)
+        refusal = _certificate_refusal(item, claim, today)
+        if refusal is None and (item.number in taken or item.number in seen_numbers):
+            refusal = DomainError(f"Certificate {item.number} is already logged.", field="number")
+        if refusal is None and item.claim_id in seen_claims:
+            refusal = DomainError(f"A second certificate for {claim.registration.learner}'s claim.", field="claim")
+        if refusal is not None:
+            if len(items) > 1:
+                refusal = DomainError(f"Certificate {item.number or '(no number)'}: {refusal.message}", field=refusal.field)
+            raise refusal
+        seen_numbers.add(item.number)
+        seen_claims.add(item.claim_id)
+
+    # Everything the checks need, in a handful of queries.
+    claim_units = defaultdict(list)
+    for cu in ClaimUnit.objects.filter(claim_id__in=list(claims)).select_related("unit"):
+        claim_units[cu.claim_id].append(cu)
+    external = defaultdict(set)
+    qualification_ids = {c.registration.programme.qualification_id for c in claims.values()}
+    for qid, number in Unit.objects.filter(qualification_id__in=qualification_ids, assessment=Unit.Assessment.EXTERNAL).values_list("qualification_id", "number"):
+        external[qid].add(number)
+    records = defaultdict(lambda: defaultdict(list))
+    for r in AssessmentRecord.objects.filter(registration_id__in={c.registration_id for c in claims.values()}).order_by():
+        records[r.registration_id][r.unit_id].append(r)
+    replaced = {}
+    replacing = [c.pk for c in claims.values() if c.state == CS.REPLACEMENT_REQUESTED]
+    if replacing:
+        for old in Certificate.objects.filter(claim_id__in=replacing, superseded=False).order_by("created_at"):
+            replaced[old.claim_id] = old
+
+    certs, superseded = [], []
+    received, checked, discrepant, certificated = [], [], [], []
+    now = timezone.now()
+    for item in items:
+        claim = claims[item.claim_id]
+        units = claim_units[claim.pk]
+        by_unit = records[claim.registration_id]
+        best = {cu.unit_id: G.best_verified(by_unit.get(cu.unit_id, [])) for cu in units}
+        cert = Certificate(
+            claim=claim, number=item.number, name_printed=item.name_printed.strip(), date_of_birth=item.date_of_birth,
+            qualification=(item.qualification or "").strip(), grade=(item.grade or "").strip().upper(),
+            units=item.units or [], received_on=item.received_on, checked_on=item.received_on, checked_by=actor,
+        )
+        cert._change_reason = f"{item.reason}; checked on receipt against the claim and records"
+        cert.differences = certificate_differences(
+            cert, claim, best, claim_units=units, external_numbers=external[claim.registration.programme.qualification_id])
+        certs.append(cert)
+        if claim.pk in replaced:
+            replaced[claim.pk].superseded = True
+            superseded.append(replaced[claim.pk])
+        _move_claim(claim, CS.CERTIFICATE_RECEIVED)
+        claim.updated_at = now
+        claim._change_reason = f"{item.reason}: certificate {item.number}"
+        received.append(claim)
+    reason = "Certificate received from Pearson"
+    certs = bulk_create_with_history(certs, Certificate, default_user=actor, batch_size=500, default_change_reason=reason)
+    _bulk_set(Certificate, superseded, ["superseded"], actor=actor, reason="Replaced by the new certificate from Pearson")
+    _bulk_set(CertificateClaim, received, ["state", "updated_at"], actor=actor, reason=reason)
+    for cert in certs:
+        claim = claims[cert.claim_id]
+        claim._change_reason = None  # the next history row carries the check's own reason
+        if cert.differences:
+            _move_claim(claim, CS.DISCREPANCY)
+            discrepant.append(claim)
+        else:
+            _move_claim(claim, CS.CHECKED_OK)
+            checked.append(claim)
+            reg = claim.registration
+            if claim.kind != CertificateClaim.Kind.INTERIM and reg.state == Registration.State.REGISTERED:
+                # registrations.services.registration_certificate, for many rows at once (same rule, same history)
+                if Registration.State.CERTIFICATED not in REGISTRATION_TRANSITIONS[reg.state]:
+                    raise DomainError(f"{reg.learner}'s registration cannot become certificated.")
+                reg.state = Registration.State.CERTIFICATED
+                reg.certificated_on = cert.received_on
+                certificated.append(reg)
+    _bulk_set(CertificateClaim, discrepant, ["state"], actor=actor, reason="Certificate does not match the claim and records")
+    _bulk_set(CertificateClaim, checked, ["state"], actor=actor, reason="Certificate checked against the claim and records")
+    # The date each registration is certificated on is its certificate's date received.
+    by_day = defaultdict(list)
+    for reg in certificated:
+        by_day[reg.certificated_on].append(reg)
+    for regs in by_day.values():
+        list(Registration.objects.select_for_update().filter(pk__in=[r.pk for r in regs]).values_list("pk"))  # lock
+        _bulk_set(Registration, regs, ["state", "certificated_on"], actor=actor,
+                  reason="Certificate received and checked: the retention clock starts")
+    return certs
+
+
 def certificate_receive(
     *, actor, claim: CertificateClaim, number: str, name_printed: str, qualification: str, grade: str = "",
     units: list | None = None, received_on: date, date_of_birth: date | None = None,
     reason: str = "Certificate received from Pearson",
 ) -> Certificate:
-    """Log a certificate against its claim and check it at once (differences listed field by field)."""
-    claim = _lock_claim(claim)
-    number = (number or "").strip()
-    if not number:
-        raise DomainError("Enter the certificate number.", field="number")
-    if Certificate.objects.filter(number=number).exists():
-        raise DomainError(f"Certificate {number} is already logged.", field="number")
-    if not name_printed.strip():
-        raise DomainError("Enter the learner's name as printed.", field="name_printed")
-    if received_on > timezone.localdate():
-        raise DomainError("The date received cannot be in the future.", field="received_on")
-    previous = None
-    if claim.state == CS.REPLACEMENT_REQUESTED:
-        previous = claim.certificates.filter(superseded=False).first()
-    elif claim.state != CS.SUBMITTED:
-        raise DomainError(f"The claim is {claim.get_state_display().lower()}: a certificate is expected only for a submitted claim or a requested replacement.")
-    cert = Certificate(
-        claim=claim, number=number, name_printed=name_printed.strip(), date_of_birth=date_of_birth,
-        qualification=qualification.strip(), grade=grade.strip().upper(), units=units or [], received_on=received_on,
-    )
-    save_tracked(cert, actor=actor, reason=reason)
-    if previous is not None:
-        previous.superseded = True
-        save_tracked(previous, actor=actor, reason=f"Replaced by certificate {number}", update_fields=["superseded"])
-    _move_claim(claim, CS.CERTIFICATE_RECEIVED)
-    save_tracked(claim, actor=actor, reason=reason, update_fields=["state"])
-    _check(cert, claim, actor=actor, on=received_on, reason="Certificate checked on receipt")
-    return cert
+    """Log one certificate against its claim and check it at once (see `certificates_receive_many`)."""
+    return certificates_receive_many(actor=actor, items=[CertificateIn(
+        claim_id=claim.pk, number=number, name_printed=name_printed, qualification=qualification, grade=grade,
+        units=units or [], received_on=received_on, date_of_birth=date_of_birth, reason=reason)])[0]
 
 
 def _lock_cert(cert: Certificate) -> Certificate:
@@ -722,6 +881,11 @@ def certificate_destroy(*, actor, certificate: Certificate, destroyed_on: date, 
     claim = _lock_claim(cert.claim)
     if not (reason or "").strip():
         raise DomainError("Say why and how the certificate was destroyed.", field="reason")
+    if claim.state != CS.UNCLAIMED or cert.superseded:
+        raise DomainError("Only a certificate on the unclaimed register (not collected within 12 months) is destroyed.")
+    if destroyed_on < (cert.unclaimed_on or cert.received_on) or destroyed_on > timezone.localdate():
+        raise DomainError("The destruction date must be on or after the certificate went on the unclaimed register, "
+                          "and not in the future.", field="destroyed_on")
     _move_claim(claim, CS.DESTROYED)
     save_tracked(claim, actor=actor, reason=reason, update_fields=["state"])
     cert.destroyed_on = destroyed_on

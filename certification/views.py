@@ -322,7 +322,19 @@ def sample_detail(request, pk):
     sample = selectors.get_sample_for_user(request.user, pk)
     form = forms.OutcomeForm(request.POST or None if request.POST.get("action") == "outcome" else None)
     resolve_form = forms.ResolveForm(request.POST if request.POST.get("action") == "resolve" else None)
-    if request.method == "POST":
+    investigate_form = forms.InvestigateForm(request.POST if request.POST.get("action") == "investigate" else None)
+    if request.method == "POST" and request.POST.get("action") == "investigate":
+        if not request.user.has_perm("audit.run_investigation"):
+            raise PermissionDenied
+        if investigate_form.is_valid():
+            try:
+                inv = services.sample_open_investigation(actor=request.user, sample=sample, **investigate_form.cleaned_data)
+            except DomainError as exc:
+                _fail(investigate_form, exc)
+            else:
+                messages.success(request, f"Investigation {inv.reference} opened.")
+                return redirect("certification:sample_detail", pk=sample.pk)
+    elif request.method == "POST":
         if not request.user.has_perm("certification.record_sample_outcome"):
             raise PermissionDenied
         try:
@@ -339,12 +351,15 @@ def sample_detail(request, pk):
     return render(request, "certification/sample_detail.html", {
         "sample": sample, "rows": selectors.sample_comparison(sample), "form": form, "resolve_form": resolve_form,
         "can_record": request.user.has_perm("certification.record_sample_outcome"),
+        "investigate_form": investigate_form, "can_investigate": request.user.has_perm("audit.run_investigation"),
+        "investigation": selectors.sample_investigation(sample),
     })
 
 
 # ---- certificates --------------------------------------------------------------------------------
 
 CERT_STATUSES = [("", "All"), ("awaiting_check", "Awaiting check"), ("discrepancy", "Discrepancies"), ("ready", "Ready to issue"),
+                 ("overdue", "Not collected within 12 months"),
                  ("issued", "Issued"), ("unclaimed", "Unclaimed register"), ("destroyed", "Destroyed")]
 
 

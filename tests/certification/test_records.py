@@ -104,3 +104,33 @@ def test_tracker_import_all_or_nothing(programme_a, registration_a, units_a, ass
     summary = imports.import_tracker(actor=lead_a, programme=programme_a, upload=good, filename="t.xlsx")
     assert (summary.created, summary.verified) == (2, 1)
     assert AssessmentRecord.objects.verified().count() == 1
+
+
+def test_changing_a_decision_keeps_the_rules(registration_a, units_a, assessor, lead_a):
+    record = assess(registration_a, units_a["1"], grade="M", assessor=assessor, verifier=lead_a)
+    with pytest.raises(DomainError, match="before the learner's registration"):
+        services.assessment_record_change(actor=lead_a, record=record, changes={"date_assessed": date(2026, 1, 1)}, reason="Typo")
+    with pytest.raises(DomainError, match="not on the"):
+        services.assessment_record_change(actor=lead_a, record=record, changes={"grade": "X"}, reason="Typo")
+    services.assessment_record_create(actor=lead_a, registration=registration_a, unit=units_a["2"], grade="U", assessor=assessor,
+                                      date_assessed=date(2027, 3, 1))
+    retake = services.assessment_record_create(actor=lead_a, registration=registration_a, unit=units_a["2"], grade="P",
+                                               assessor=assessor, date_assessed=date(2027, 5, 1), attempt="retake", authorised_by=lead_a)
+    with pytest.raises(DomainError, match="capped at Pass"):
+        services.assessment_record_change(actor=lead_a, record=retake, changes={"grade": "M"}, reason="Remark")
+    record.refresh_from_db()
+    assert record.grade == "M" and record.is_verified  # nothing saved by the refusals
+
+
+def test_sent_back_record_gets_a_new_decision_then_verified_again(registration_a, units_a, assessor, lead_a):
+    record = assess(registration_a, units_a["1"], grade="D", assessor=assessor, verifier=lead_a, verify=False)
+    services.assessment_record_verify(actor=lead_a, record=record, internal_verifier=lead_a, iv_date=date(2027, 3, 2),
+                                      outcome="disagreed", notes="Distinction criteria not met")
+    with pytest.raises(DomainError, match="already been internally verified"):
+        services.assessment_record_verify(actor=lead_a, record=record, internal_verifier=lead_a, iv_date=date(2027, 3, 3), outcome="agreed")
+    record = services.assessment_record_change(actor=lead_a, record=record, changes={"grade": "M"}, reason="Assessor's new decision after IV")
+    assert record.iv_outcome == ""
+    record = services.assessment_record_verify(actor=lead_a, record=record, internal_verifier=lead_a, iv_date=date(2027, 3, 4), outcome="agreed")
+    assert record.is_verified and record.grade == "M"
+    reasons = [h.history_change_reason for h in record.history.all()]
+    assert "Assessor's new decision after IV" in reasons

@@ -194,3 +194,41 @@ def test_traceability_and_breaches(submitted, exams_officer, lead_a, quality_nom
     problems = [link.problem for link in broken_links(exams_officer)]
     assert any("no longer backed" in p for p in problems)
     assert "claim_gate_failure" in {b.kind for b in detected_breaches()}
+
+
+def test_issued_certificate_is_never_destroyed(submitted, exams_officer):
+    cert = _receive(submitted, exams_officer)
+    services.certificate_issue(actor=exams_officer, certificate=cert, issued_on=CLAIM_DAY, method="signature")
+    with pytest.raises(DomainError, match="unclaimed register"):
+        services.certificate_destroy(actor=exams_officer, certificate=cert, destroyed_on=CLAIM_DAY, reason="Tidy up")
+    assert CertificateClaim.objects.get(pk=submitted.pk).state == "issued"
+    assert selectors.full_claim_made(submitted.registration)
+
+
+def test_import_records_each_row_in_history_and_handles_replacements(submitted, exams_officer, registration_a):
+    learner = registration_a.learner
+    qan = registration_a.programme.qualification.qan
+    name = f"{learner.legal_first_name} {learner.legal_last_name}".upper()
+    data = _report([["C1", registration_a.pearson_registration_number, "MISSPELT", qan, "D", '"1=M;2=M;3=M;4=M"', "01/06/2028"]])
+    assert imports.import_certificates(actor=exams_officer, upload=data, filename="r1.csv", user=exams_officer) == 1
+    first = Certificate.objects.get(number="C1")
+    assert [d["field"] for d in first.differences] == ["name"]
+    assert "r1.csv, row 2" in first.history.first().history_change_reason
+    claim = CertificateClaim.objects.get(pk=submitted.pk)
+    assert claim.state == "discrepancy"
+    assert [h.state for h in claim.history.order_by("history_id")][-2:] == ["certificate_received", "discrepancy"]
+    services.certificate_request_replacement(actor=exams_officer, certificate=first, reason="Name misspelt")
+    data = _report([["C2", registration_a.pearson_registration_number, name, qan, "D", '"1=M;2=M;3=M;4=M"', "01/06/2028"]])
+    imports.import_certificates(actor=exams_officer, upload=data, filename="r2.csv", user=exams_officer)
+    assert Certificate.objects.get(number="C1").superseded and Certificate.objects.get(number="C2").differences == []
+    assert CertificateClaim.objects.get(pk=submitted.pk).state == "checked_ok"
+    reg = Registration.objects.get(pk=registration_a.pk)
+    assert reg.state == "certificated" and reg.certificated_on == CLAIM_DAY
+    assert "retention clock" in reg.history.first().history_change_reason
+
+
+def test_certificate_for_a_claim_not_submitted_is_refused(two_submitted_claims, exams_officer):
+    batch, claims = two_submitted_claims  # ready, not yet submitted
+    with pytest.raises(DomainError, match="expected only for a submitted claim"):
+        _receive(claims[0], exams_officer)
+    assert not Certificate.objects.exists()

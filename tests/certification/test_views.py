@@ -149,3 +149,47 @@ def test_claim_create_via_readiness_page(client, centre, lead_a, exams_officer, 
     claim = CertificateClaim.objects.get(registration=reg)
     assert r.status_code == 302 and claim.kind == "interim" and claim.units.count() == 3
     assert date(2028, 7, 5) == claim.deadline
+
+
+def test_qn_discrepancy_opens_an_independent_investigation(client, world, quality_nominee, lead_a, senior_leader):
+    from audit.models import Investigation
+    from audit.selectors import offered_breaches
+
+    sample = world["sample"]
+    url = reverse("certification:sample_detail", args=[sample.pk])
+    client.force_login(quality_nominee)
+    client.post(url, {"action": "outcome", "outcome": "discrepancy", "notes": "Unit 2 graded M; evidence shows P"})
+    assert "Open an investigation" in client.get(url).content.decode()
+    key = f"certification.qn_discrepancy:{sample.pk}"
+    assert key in {b.key for b in offered_breaches()}
+    r = client.post(url, {"action": "investigate", "investigator": lead_a.pk})  # leads the programme: not independent
+    assert r.status_code == 200 and "independent" in r.content.decode() and not Investigation.objects.exists()
+    r = client.post(url, {"action": "investigate", "investigator": senior_leader.pk})
+    assert r.status_code == 302
+    inv = Investigation.objects.get()
+    assert inv.breach_key == key and inv.kind == "inaccurate_claim" and "evidence shows P" in inv.summary
+    assert inv.learner == sample.claim.registration.learner
+    assert key not in {b.key for b in offered_breaches()}
+    assert inv.reference in client.get(url).content.decode()
+
+
+def test_lead_cannot_open_an_investigation(client, world, quality_nominee, lead_a, senior_leader):
+    services.sample_record_outcome(actor=quality_nominee, sample=world["sample"], outcome="discrepancy", notes="x")
+    client.force_login(lead_a)
+    r = client.post(reverse("certification:sample_detail", args=[world["sample"].pk]), {"action": "investigate", "investigator": senior_leader.pk})
+    assert r.status_code in (403, 404)
+
+
+def test_home_panel_links_overdue_certificates(client, world, exams_officer, time_machine):
+    from datetime import timedelta
+
+    cert = world["cert"]
+    services.certificate_ask_lead(actor=exams_officer, certificate=cert)
+    services.certificate_lead_response(actor=cert.claim.registration.programme.subject_leads.first(), certificate=cert,
+                                       response="The name is a known alias; accept")
+    services.certificate_accept(actor=exams_officer, certificate=cert, reason="Lead confirmed")
+    time_machine.move_to(CLAIM_DAY + timedelta(days=400))
+    client.force_login(exams_officer)
+    body = client.get("/").content.decode()
+    assert "?status=overdue\">1 uncollected for over 12 months" in body
+    assert cert.number in client.get(reverse("certification:certificate_list") + "?status=overdue").content.decode()
