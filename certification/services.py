@@ -220,6 +220,11 @@ def claim_create(
         raise DomainError("Choose full, interim or fallback.", field="kind")
     if kind == CertificateClaim.Kind.FALLBACK and not fallback_qualification.strip():
         raise DomainError("Name the smaller qualification a fallback claim is for.", field="fallback_qualification")
+    closed = {Registration.State.DELETED, Registration.State.TRANSFERRED_OUT, Registration.State.CERTIFICATED}
+    if registration.state in closed:
+        raise DomainError(
+            f"{registration.learner}'s registration is {registration.get_state_display().lower()}: no claim can be "
+            "started (a certificated grade must be declined first).", field="kind")
     live = CertificateClaim.objects.filter(registration=registration, declined=False)
     if kind != CertificateClaim.Kind.INTERIM and live.exclude(kind=CertificateClaim.Kind.INTERIM).exists():
         raise DomainError(f"{registration.learner} already has a claim for this registration.", field="kind")

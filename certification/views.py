@@ -296,6 +296,8 @@ def round_list(request):
 def round_detail(request, pk):
     rnd = selectors.get_round_for_user(request.user, pk)
     if request.method == "POST":
+        if not request.user.has_perm("certification.record_sample_outcome"):
+            raise PermissionDenied  # only the quality nominee finishes a round
         try:
             services.round_finish(actor=request.user, round=rnd)
         except DomainError as exc:

@@ -193,3 +193,30 @@ def test_home_panel_links_overdue_certificates(client, world, exams_officer, tim
     body = client.get("/").content.decode()
     assert "?status=overdue\">1 uncollected for over 12 months" in body
     assert cert.number in client.get(reverse("certification:certificate_list") + "?status=overdue").content.decode()
+
+
+def test_only_qn_finishes_a_round_and_others_get_403(client, world, exams_officer, senior_leader):
+    url = reverse("certification:round_detail", args=[world["round"].pk])
+    for user in (exams_officer, senior_leader):
+        client.force_login(user)
+        assert client.post(url).status_code == 403
+    world["round"].refresh_from_db()
+    assert world["round"].finished_at is None
+
+
+def test_claim_page_shows_no_links_a_subject_lead_cannot_follow(client, world, lead_a):
+    client.force_login(lead_a)
+    html = client.get(reverse("certification:claim_detail", args=[world["claim"].pk])).content.decode()
+    assert reverse("certification:batch_detail", args=[world["batch"].pk]) not in html
+    assert reverse("certification:sample_detail", args=[world["sample"].pk]) not in html
+    assert "B1" in html  # the batch is named, just not linked
+
+
+def test_no_claim_can_be_started_for_a_certificated_registration(exams_officer, lead_a, registration_a, units_a, assessor, at_claim_time):
+    from core.exceptions import DomainError
+
+    assess_all(registration_a, units_a, assessor=assessor, verifier=lead_a)
+    registration_a.state = "certificated"
+    registration_a.save()
+    with pytest.raises(DomainError, match="certificated"):
+        services.claim_create(actor=exams_officer, registration=registration_a, kind="full")
