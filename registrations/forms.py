@@ -195,3 +195,72 @@ class ProgrammeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["subject_leads"].queryset = get_user_model().objects.filter(groups__name=SUBJECT_LEAD, is_active=True).order_by("last_name")
         self.fields["subject_leads"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+BAND_ROWS = 4
+
+
+class DeadlineRuleForm(forms.ModelForm):
+    """One academic year's registration deadline rule and up to four late-fee bands."""
+
+    reason = forms.CharField(**REASON)
+    confirm_rebanding = forms.BooleanField(
+        label="Pearson's published rule really changed: work out the due dates and fee bands of registrations already sent again",
+        required=False,
+    )
+
+    class Meta:
+        from .models import DeadlineRule
+
+        model = DeadlineRule
+        fields = ["academic_year", "registration_mode", "deadline", "weeks_after_enrolment"]
+        widgets = {"deadline": DATE_WIDGET}
+        help_texts = {
+            "academic_year": "For example 2027/28.",
+            "deadline": "Academic-year programmes: the date Pearson must have registrations by (1 November).",
+            "weeks_after_enrolment": "Roll-on/roll-off programmes: weeks from each learner's enrolment (Pearson: 6).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deadline"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+        bands = list(self.instance.fee_bands.order_by("from_days_late")) if self.instance.pk else []
+        for i in range(1, BAND_ROWS + 1):
+            band = bands[i - 1] if i <= len(bands) else None
+            self.fields[f"band_{i}_days"] = forms.IntegerField(
+                label=f"Band {i}: from how many days late", required=False, min_value=1,
+                initial=band.from_days_late if band else None)
+            self.fields[f"band_{i}_multiplier"] = forms.DecimalField(
+                label=f"Band {i}: fee multiplier", required=False, min_value=1, max_digits=4, decimal_places=2,
+                initial=band.multiplier if band else None, help_text="1.05 means 5% on top of the normal fee.")
+            self.fields[f"band_{i}_label"] = forms.CharField(
+                label=f"Band {i}: name", required=False, max_length=60, initial=band.label if band else "")
+
+    def band_rows(self):
+        return [(self[f"band_{i}_days"], self[f"band_{i}_multiplier"], self[f"band_{i}_label"]) for i in range(1, BAND_ROWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        self.bands = []
+        for i in range(1, BAND_ROWS + 1):
+            days, multiplier, label = data.get(f"band_{i}_days"), data.get(f"band_{i}_multiplier"), data.get(f"band_{i}_label", "")
+            if days is None and multiplier is None:
+                if label:
+                    self.add_error(f"band_{i}_days", f"Band {i} has a name but no days or multiplier.")
+                continue
+            if days is None or multiplier is None:
+                self.add_error(f"band_{i}_days" if days is None else f"band_{i}_multiplier",
+                               f"Band {i} needs both the days late it starts at and its multiplier.")
+                continue
+            self.bands.append((days, multiplier, label))
+        return data
+
+
+class SuiteRulesForm(forms.Form):
+    external_resit_limit = forms.IntegerField(
+        label="Resits allowed for each externally assessed unit", min_value=0, max_value=5,
+        help_text="Pearson's rule is one resit (two attempts). Applies to entries made from now on.")
+    terminal_rule = forms.BooleanField(label="Terminal rule: the external component is taken in the series the learner certificates in",
+                                       required=False)
+    near_pass_grade = forms.BooleanField(label="Units may be graded N (near pass)", required=False)
+    reason = forms.CharField(**REASON)

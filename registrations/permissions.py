@@ -13,8 +13,12 @@ _WRITE = [
     for action in ("add", "change")
 ]
 
+# The yearly rules (deadlines, late-fee bands, suite re-assessment rules) are kept up to date by the exams officer.
+_RULES = ["registrations.add_deadlinerule", "registrations.change_deadlinerule", "registrations.add_latefeeband",
+          "registrations.change_latefeeband", "registrations.delete_latefeeband", "registrations.change_qualificationsuite"]
+
 ROLE_PERMISSIONS = {
-    EXAMS_OFFICER: _READ + _WRITE,
+    EXAMS_OFFICER: _READ + _WRITE + _RULES,
     SUBJECT_LEAD: [
         "registrations.view_qualification", "registrations.view_unit",
         "registrations.view_programme", "registrations.view_registration",

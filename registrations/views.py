@@ -616,3 +616,77 @@ def programme_edit(request, pk=None):
         "form": form, "title": f"Change {instance}" if instance else "New programme",
         "back": instance.get_absolute_url() if instance else reverse("registrations:programme_list"),
     })
+
+
+# --- Yearly rules (deadlines, late-fee bands, suite re-assessment rules) -------------------------------
+
+
+@permission_required("registrations.view_deadlinerule", raise_exception=True)
+def rules(request):
+    from .models import DeadlineRule, QualificationSuite
+
+    deadline_rules = DeadlineRule.objects.prefetch_related("fee_bands").order_by("-academic_year", "registration_mode")
+    return render(request, "registrations/rules.html", {
+        "deadline_rules": deadline_rules, "suites": QualificationSuite.objects.order_by("name"),
+    })
+
+
+@permission_required("registrations.view_deadlinerule", raise_exception=True)
+def deadline_rule_edit(request, pk=None):
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404, redirect
+
+    from core.exceptions import DomainError
+
+    from . import services
+    from .forms import DeadlineRuleForm
+    from .models import DeadlineRule
+
+    if not request.user.has_perm("registrations.change_deadlinerule" if pk else "registrations.add_deadlinerule"):
+        raise PermissionDenied
+    rule = get_object_or_404(DeadlineRule, pk=pk) if pk else None
+    form = DeadlineRuleForm(request.POST or None, instance=rule)
+    affected = services.registrations_under_rule(rule).count() if rule else 0
+    if request.method == "POST" and form.is_valid():
+        bands = [services.FeeBandInput(days, multiplier, label) for days, multiplier, label in form.bands]
+        try:
+            services.deadline_rule_save(actor=request.user, rule=form.save(commit=False), bands=bands,
+                                        reason=form.cleaned_data["reason"],
+                                        confirm_rebanding=form.cleaned_data["confirm_rebanding"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Deadline rule saved.")
+            return redirect("registrations:rules")
+    return render(request, "registrations/deadline_rule_form.html", {
+        "form": form, "rule": rule, "affected": affected,
+        "history": history_entries(rule) if rule else [],
+    })
+
+
+@permission_required("registrations.change_qualificationsuite", raise_exception=True)
+def suite_rules_edit(request, pk):
+    from django.contrib import messages
+    from django.shortcuts import get_object_or_404, redirect
+
+    from core.exceptions import DomainError
+
+    from . import services
+    from .forms import SuiteRulesForm
+    from .models import QualificationSuite
+
+    suite = get_object_or_404(QualificationSuite, pk=pk)
+    form = SuiteRulesForm(request.POST or None, initial={
+        "external_resit_limit": suite.external_resit_limit, "terminal_rule": suite.terminal_rule,
+        "near_pass_grade": suite.near_pass_grade,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suite_rules_update(actor=request.user, suite=suite, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Rules for {suite} saved.")
+            return redirect("registrations:rules")
+    return render(request, "registrations/suite_rules_form.html", {"form": form, "suite": suite, "history": history_entries(suite)})
