@@ -384,7 +384,7 @@ def discrepancy_resolve(
         registration_withdraw,
     )
 
-    discrepancy = Discrepancy.objects.select_for_update().select_related(
+    discrepancy = Discrepancy.objects.select_for_update(of=("self",)).select_related(
         "programme__centre", "registration__learner"
     ).get(pk=discrepancy.pk)
     if discrepancy.state != D.State.OPEN:

@@ -28,6 +28,9 @@ def _link(statement):
 
 
 def test_valid_link_shows_only_that_learners_details_without_login(client, statement, registration_a, registration_b):
+    # A name no factory makes, so it cannot appear on A's page by coincidence (it did, now and then).
+    type(registration_b.learner).objects.filter(pk=registration_b.learner_id).update(legal_last_name="QUIXOTEB")
+    registration_b.learner.legal_last_name = "QUIXOTEB"
     r = client.get(_link(statement))
     body = r.content.decode()
     assert r.status_code == 200
