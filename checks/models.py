@@ -132,6 +132,15 @@ class CheckLine(models.Model):
     def __str__(self) -> str:
         return f"{self.legal_last_name.upper()}, {self.legal_first_name}"
 
+    @property
+    def current_verdict(self) -> "CheckVerdict | None":
+        """The verdict, or None (templates: one lookup instead of an exception per attribute)."""
+        return getattr(self, "verdict", None)
+
+    @property
+    def current_discrepancy(self) -> "Discrepancy | None":
+        return getattr(self, "discrepancy", None)
+
     def snapshot_value(self, field: str) -> str:
         if field == "date_of_birth":
             return self.date_of_birth.strftime("%d/%m/%Y")

@@ -19,8 +19,8 @@ from audit.services import record
 from core.exceptions import DomainError
 from core.history import save_tracked
 from core.validators import validate_uln
-from learners.models import Learner
-from registrations.models import Programme, Registration
+from learners.models import Learner, Sex
+from registrations.models import PearsonNotification, Programme, Registration
 
 from .models import LEARNER_FIELDS, CheckLine, CheckRound, CheckVerdict, Discrepancy, ProgrammeCheck, Statement
 
@@ -35,6 +35,38 @@ D = Discrepancy
 
 class VerdictConflict(DomainError):
     """Somebody else changed the line since the page was loaded."""
+
+
+# --- what Pearson holds ---------------------------------------------------------------------------
+
+
+def owed_corrections(learner_ids=None) -> dict[int, dict[str, str]]:
+    """What Pearson still holds for learners whose details were corrected here but Pearson has not
+    yet been told: learner id → {field: the value Pearson holds, as text}.
+
+    A correction raises a "change of learner details" notification holding [before, after] per
+    field; while it is owed, Pearson holds the *before* of the oldest owed correction of that field.
+    The owed queue is short, so one query reads it (for every learner when `learner_ids` is None).
+    """
+    qs = PearsonNotification.objects.filter(kind=PearsonNotification.Kind.LEARNER_DETAILS, sent_at__isnull=True)
+    if learner_ids is not None:
+        qs = qs.filter(learner_id__in=list(learner_ids))
+    held: dict[int, dict[str, str]] = {}
+    for learner_id, details in qs.order_by("raised_at", "pk").values_list("learner_id", "details"):
+        for field, pair in (details or {}).items():
+            if field in LEARNER_FIELDS and isinstance(pair, list | tuple) and len(pair) == 2:
+                held.setdefault(learner_id, {}).setdefault(field, str(pair[0] or ""))
+    return held
+
+
+def _held_value(field: str, text: str, current):
+    """A value Pearson holds (text from a notification) as the learner field's type."""
+    if field == "date_of_birth":
+        try:
+            return datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            return current
+    return text
 
 
 # --- check rounds ------------------------------------------------------------------------------
@@ -71,18 +103,20 @@ def round_open(
         .values_list(
             "pk", "programme_id", "state", "pearson_registration_number",
             "learner__legal_first_name", "learner__legal_last_name", "learner__date_of_birth", "learner__sex",
-            "learner__uln", "programme__qualification__title", "programme__qualification__qan",
+            "learner__uln", "programme__qualification__title", "programme__qualification__qan", "learner_id",
         )
         .iterator(chunk_size=5000)
     )
-    lines = [
-        CheckLine(
+    owed = owed_corrections()  # a correction not yet sent: the line shows what Pearson still holds
+    lines = []
+    for pk, programme_id, state, number, first, last, dob, sex, uln, title, qan, learner_id in rows:
+        values = {"legal_first_name": first, "legal_last_name": last, "date_of_birth": dob, "sex": sex, "uln": uln or ""}
+        for field, text in owed.get(learner_id, {}).items():
+            values[field] = _held_value(field, text, values[field])
+        lines.append(CheckLine(
             check_list_id=list_by_programme[programme_id], registration_id=pk, registration_state=state,
-            pearson_registration_number=number, legal_first_name=first, legal_last_name=last,
-            date_of_birth=dob, sex=sex, uln=uln or "", qualification=f"{title} ({qan})",
-        )
-        for pk, programme_id, state, number, first, last, dob, sex, uln, title, qan in rows
-    ]
+            pearson_registration_number=number, qualification=f"{title} ({qan})", **values,
+        ))
     CheckLine.objects.bulk_create(lines, batch_size=2000)
     record(actor, "checks.round.opened", check_round, {"programmes": len(programme_ids), "learners": len(lines)})
     return check_round
@@ -421,15 +455,35 @@ def discrepancy_resolve(
 # --- statements and the learner's personal link ---------------------------------------------------
 
 
-def statement_details(registration: Registration) -> dict:
-    """The learner's details exactly as they stand in what was sent to Pearson."""
+def statement_details(registration: Registration, owed: dict[str, str] | None = None) -> dict:
+    """The learner's details exactly as Pearson holds them (as sent to Pearson), with any correction
+    made here that Pearson has not yet been told of listed under "pending".
+
+    `owed` is this learner's entry of `owed_corrections()` (read here when not given)."""
     learner, programme = registration.learner, registration.programme
-    return {
+    if owed is None:
+        owed = owed_corrections([learner.pk]).get(learner.pk, {})
+    current = {
         "legal_first_name": learner.legal_first_name,
         "legal_last_name": learner.legal_last_name,
         "date_of_birth": learner.date_of_birth.strftime("%d/%m/%Y"),
-        "sex": learner.get_sex_display(),
-        "uln": learner.uln or "not yet known",
+        "sex": learner.sex,
+        "uln": learner.uln or "",
+    }
+    held = {**current, **{f: v for f, v in owed.items() if f in current}}
+
+    def shown(field: str, value: str) -> str:
+        if field == "sex":
+            return dict(Sex.choices).get(value, value)
+        if field == "uln":
+            return value or "not yet known"
+        return value
+
+    return {
+        **{field: shown(field, value) for field, value in held.items()},
+        "pending": [
+            {"field": LEARNER_FIELDS[f], "value": shown(f, current[f])} for f in current if held[f] != current[f]
+        ],
         "qualification": programme.qualification.title,
         "qan": programme.qualification.qan,
         "programme": programme.name,
@@ -444,9 +498,11 @@ def statements_issue(*, actor, registrations, method: str, email_to: dict | None
     """Record that each registration's learner was given a statement (with a fresh personal link)."""
     now = timezone.now()
     expires = now + timedelta(days=STATEMENT_LINK_DAYS)
+    registrations = list(registrations)
+    owed = owed_corrections({r.learner_id for r in registrations})
     statements = [
         Statement(
-            registration=r, method=method, details=statement_details(r), issued_by=actor, issued_at=now,
+            registration=r, method=method, details=statement_details(r, owed.get(r.learner_id, {})), issued_by=actor, issued_at=now,
             nonce=secrets.token_urlsafe(18), expires_at=expires, email_to=(email_to or {}).get(r.pk, ""),
         )
         for r in registrations

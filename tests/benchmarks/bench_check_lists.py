@@ -57,21 +57,28 @@ def main():
         report("open a round: 300 programmes, 15,000 registrations", time.perf_counter() - start, 5, "s")
         assert check_round.checks.count() == 300
 
-        # A check list of 200 learners (half with verdicts already).
-        officer, lead, (programme,) = build(1, 200, prefix="Big")
-        check_round = round_open(actor=officer, name="List", due_date=timezone.localdate() + timedelta(days=30), programmes=[programme])
-        check_list = check_round.checks.get()
-        for line in list(check_list.lines.all())[:100]:
-            verdict_record(actor=lead, line=line, verdict=CheckVerdict.Verdict.CORRECT, expected_version=0)
-        client = Client()
-        client.force_login(lead)
-        url = check_list.get_absolute_url()
-        client.get(url)
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        queries_200 = len(ctx.captured_queries)
+        # A check list of 200 learners (half with verdicts already), and one of 50 to show that the
+        # number of queries does not grow with the list.
+        def check_list_of(n: int, prefix: str):
+            officer, lead, (programme,) = build(1, n, prefix=prefix)
+            check_round = round_open(actor=officer, name=prefix, due_date=timezone.localdate() + timedelta(days=30),
+                                     programmes=[programme])
+            check_list = check_round.checks.get()
+            for line in list(check_list.lines.all())[: n // 2]:
+                verdict_record(actor=lead, line=line, verdict=CheckVerdict.Verdict.CORRECT, expected_version=0)
+            client = Client()
+            client.force_login(lead)
+            url = check_list.get_absolute_url()
+            client.get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            return officer, programme, client, url, len(ctx.captured_queries)
+
+        _, _, _, _, queries_50 = check_list_of(50, "Small")
+        officer, programme, client, url, queries_200 = check_list_of(200, "Big")
         report("check list of 200 learners renders", timed(lambda: client.get(url), repeat=5) * 1000, 150, "ms")
-        print(f"       queries for the 200-learner list: {queries_200}")
+        print(f"       queries: {queries_50} for a 50-learner list, {queries_200} for a 200-learner list")
+        report("queries added by 150 more learners on a check list", queries_200 - queries_50, 0, "queries")
         reset_queries()
 
         # 200 statements: the job against WeasyPrint alone on the same HTML.
@@ -88,16 +95,28 @@ def main():
             "learner", "programme__qualification", "programme__centre"))
         statements = statements_issue(actor=officer, registrations=registrations, method=Statement.Method.PRINTED)
         html = statements_html(statements, programme)
-        start = time.perf_counter()
-        html_to_pdf(html)
-        alone = time.perf_counter() - start
-        job = BackgroundJob.objects.create(kind="bench", title="bench", requested_by=officer, parameters={"programme_id": programme.pk})
-        start = time.perf_counter()
-        result = render_statements_pdf(job, Progress(job))
-        whole = time.perf_counter() - start
-        assert result.summary["Statements"] == 200
-        print(f"       WeasyPrint alone {alone:.2f} s; whole job {whole:.2f} s")
-        report("200 statements as one PDF: job / WeasyPrint alone", whole / alone, 1.3, "×")
+
+        def job_run():
+            job = BackgroundJob.objects.create(kind="bench", title="bench", requested_by=officer,
+                                               parameters={"programme_id": programme.pk})
+            result = render_statements_pdf(job, Progress(job))
+            assert result.summary["Statements"] == 200
+
+        # Interleaved, best of three each, on wall-clock and on this process's CPU time: the machine
+        # is shared, and a neighbour's burst during one 10-second layout would otherwise decide the
+        # ratio. CPU time is the budget's measure (the layout is single-threaded, SQLite in-process).
+        best = {"alone": [float("inf")] * 2, "job": [float("inf")] * 2}
+        for _ in range(3):
+            for name, fn in (("alone", lambda: html_to_pdf(html)), ("job", job_run)):
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn()
+                best[name] = [min(best[name][0], time.perf_counter() - wall), min(best[name][1], time.process_time() - cpu)]
+        job = BackgroundJob.objects.filter(kind="bench").order_by("-pk").first()
+        (alone_wall, alone_cpu), (job_wall, job_cpu) = best["alone"], best["job"]
+        print(f"       WeasyPrint alone {alone_wall:.2f} s wall / {alone_cpu:.2f} s CPU; whole job (200 statements "
+              f"issued, HTML, PDF) {job_wall:.2f} s wall / {job_cpu:.2f} s CPU; wall ratio {job_wall / alone_wall:.2f}×; "
+              f"progress recorded {job.progress_done}/{job.progress_total}")
+        report("200 statements as one PDF: job / WeasyPrint alone (CPU)", job_cpu / alone_cpu, 1.3, "×")
 
 
 if __name__ == "__main__":

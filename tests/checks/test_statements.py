@@ -28,6 +28,9 @@ def _link(statement):
 
 
 def test_valid_link_shows_only_that_learners_details_without_login(client, statement, registration_a, registration_b):
+    # A name no factory makes, so it cannot appear on A's page by coincidence (it did, now and then).
+    type(registration_b.learner).objects.filter(pk=registration_b.learner_id).update(legal_last_name="QUIXOTEB")
+    registration_b.learner.legal_last_name = "QUIXOTEB"
     r = client.get(_link(statement))
     body = r.content.decode()
     assert r.status_code == 200
@@ -149,3 +152,40 @@ def test_home_counts_registered_learners_not_told_and_learner_page_shows_status(
     assert "Told about their registration" in body and "Printed" in body and "No answer yet" in body
     body = client.get(registration_b.learner.get_absolute_url()).content.decode()
     assert "Not yet told" in body
+
+
+def test_statement_and_snapshot_show_what_pearson_holds_while_a_correction_is_owed(
+    client, frozen, exams_officer, registration_a
+):
+    """A correction made here but not yet sent to Pearson: the statement and the check list show
+    what Pearson still holds, and the statement says the correction is on its way."""
+    from datetime import date
+
+    from checks.services import round_open
+    from learners.services import learner_update
+    from registrations.models import PearsonNotification
+    from registrations.services import notification_mark_sent
+
+    learner = registration_a.learner
+    held_name, held_dob = learner.legal_last_name, learner.date_of_birth
+    learner_update(actor=exams_officer, learner=learner, reason="Deed poll",
+                   changes={"legal_last_name": "SMYTHE", "date_of_birth": date(2009, 2, 3)})
+    learner_update(actor=exams_officer, learner=learner, reason="Typo in the deed poll entry",
+                   changes={"legal_last_name": "SMYTH"})
+    learner.refresh_from_db()
+    (s,) = statements_issue(actor=exams_officer, registrations=[registration_a], method=Statement.Method.PRINTED)
+    assert s.details["legal_last_name"] == held_name  # the oldest owed correction's "before"
+    assert s.details["date_of_birth"] == held_dob.strftime("%d/%m/%Y")
+    assert {p["field"]: p["value"] for p in s.details["pending"]} == {
+        "Legal last name": "SMYTH", "Date of birth": "03/02/2009"}
+    page = client.get(_link(s))
+    assert held_name in page.content.decode() and "Already being corrected" in page.content.decode()
+
+    line = round_open(actor=exams_officer, name="R", due_date=date(2026, 11, 30)).checks.get(
+        programme=registration_a.programme).lines.get(registration=registration_a)
+    assert (line.legal_last_name, line.date_of_birth) == (held_name, held_dob)
+
+    for n in PearsonNotification.objects.filter(learner=learner):
+        notification_mark_sent(actor=exams_officer, notification=n)
+    (s2,) = statements_issue(actor=exams_officer, registrations=[registration_a], method=Statement.Method.EMAILED)
+    assert s2.details["legal_last_name"] == "SMYTH" and s2.details["pending"] == []

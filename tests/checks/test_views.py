@@ -198,3 +198,35 @@ def test_round_and_discrepancy_list_queries_do_not_grow(client, django_assert_ma
             assert client.get(reverse("checks:discrepancy_list")).status_code == 200
         with django_assert_max_num_queries(15):
             assert client.get(reverse("checks:index")).status_code == 200
+
+
+def test_lead_a_reaches_nothing_of_b_by_any_url(client, lead_a, lead_b, list_a, list_b, registration_b):
+    """Every page and action of programme B's list answers 404 to the lead of A, and nothing of B
+    shows on A's own pages."""
+    from checks.services import missing_learner_add
+
+    draft = missing_learner_add(actor=lead_b, check_list=list_b, first_name="Bea", last_name="Bee", date_of_birth=None)
+    client.force_login(lead_a)
+    line_b = list_b.lines.get()
+    for url in (
+        list_b.get_absolute_url(),
+        reverse("checks:checklist_pdf", args=[list_b.pk]),
+        reverse("checks:checklist_xlsx", args=[list_b.pk]),
+        draft.get_absolute_url(),
+        reverse("checks:programme_statements", args=[list_b.programme_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+    for url, data in (
+        (reverse("checks:line_verdict", args=[line_b.pk]), {"verdict": "incorrect", "field": "sex", "correct_value": "F", "version": 0}),
+        (reverse("checks:missing_remove", args=[draft.pk]), {}),
+        (reverse("checks:sign_off", args=[list_b.pk]), {}),
+    ):
+        assert client.post(url, data, HTTP_HX_REQUEST="true").status_code == 404, url
+    assert client.post(reverse("checks:reopen", args=[list_b.pk]), {"reason": "x"}).status_code == 403
+    draft.refresh_from_db()
+    list_b.refresh_from_db()
+    assert draft.state == Discrepancy.State.DRAFT and not list_b.is_signed_off
+    assert not CheckVerdict.objects.exists()
+    for url in (reverse("checks:index"), reverse("checks:discrepancy_list")):
+        body = client.get(url).content.decode()
+        assert str(list_b.programme) not in body and registration_b.learner.legal_last_name not in body
