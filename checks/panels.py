@@ -39,3 +39,11 @@ def learner_detail(request, learner):
             "reported": next((s for s in mine if s.response == Statement.Response.REPORTED), None),
         })
     return {"rows": rows}
+
+
+def registration_detail(request, registration):
+    """Every statement sent about this registration: when, how, to whom, and the learner's answer."""
+    if not request.user.has_perm("checks.view_statement"):
+        return None
+    statements = list(Statement.objects.filter(registration=registration).select_related("issued_by"))
+    return {"statements": statements, "known_to_pearson": registration.state in KNOWN_TO_PEARSON}

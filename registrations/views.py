@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from core.history import history_entries
 from core.pagination import paginate
+from core.panels import collect_panels
 
 from . import selectors
 from .deadlines import late_fee_band, registration_due_date
@@ -71,6 +72,7 @@ def registration_detail(request, pk):
             "records": registration.assessment_records.select_related("unit", "assessor", "internal_verifier"),
             "action_forms": _action_forms(request, registration) if request.user.has_perm("registrations.change_registration") else {},
             "transfer_in": getattr(registration, "transfer_in", None) if hasattr(registration, "transfer_in") else None,
+            "panels": collect_panels("registration_detail", request, registration=registration),
         },
     )
 

@@ -189,3 +189,21 @@ def test_statement_and_snapshot_show_what_pearson_holds_while_a_correction_is_ow
         notification_mark_sent(actor=exams_officer, notification=n)
     (s2,) = statements_issue(actor=exams_officer, registrations=[registration_a], method=Statement.Method.EMAILED)
     assert s2.details["legal_last_name"] == "SMYTH" and s2.details["pending"] == []
+
+
+def test_registration_page_shows_when_and_how_the_learner_was_told_and_their_answer(client, exams_officer, lead_a, statement, registration_a):
+    url = reverse("registrations:registration_detail", args=[registration_a.pk])
+    client.force_login(exams_officer)
+    body = client.get(url).content.decode()
+    assert "Learner told about this registration" in body
+    assert f"{timezone.localtime(statement.issued_at):%d/%m/%Y}" in body and "Printed" in body and "No answer yet" in body
+    client.logout()
+    client.post(_link(statement), {"response": "confirmed"})
+    client.force_login(lead_a)  # the subject lead of the programme sees it too
+    assert "Confirmed the details" in client.get(url).content.decode()
+
+
+def test_registration_page_says_not_yet_told(client, exams_officer, registration_a):
+    client.force_login(exams_officer)
+    body = client.get(reverse("registrations:registration_detail", args=[registration_a.pk])).content.decode()
+    assert "Not yet told" in body
