@@ -27,6 +27,7 @@ class TraceItem:
     url: str = ""
     status: str = "ok"  # ok | pending | broken
     problem: str = ""  # for broken: what is wrong, in plain words
+    permission: str = ""  # needed to open `url`, when more than seeing the registration (e.g. a QN sample)
 
 
 @dataclass
@@ -39,10 +40,15 @@ class BrokenLink:
     url: str = ""
 
 
-def registration_trace(registration) -> list[TraceItem]:
+def registration_trace(registration, user=None) -> list[TraceItem]:
+    """Every step of the registration; for `user`, links they could not open are shown as plain text."""
     items: list[TraceItem] = []
     for _app, trace_items in app_hooks("traceability", "trace_items"):
         items.extend(trace_items(registration))
+    if user is not None:
+        for item in items:
+            if item.permission and not user.has_perm(item.permission):
+                item.url = ""
     return items
 
 

@@ -240,7 +240,7 @@ def learner_trace(request, learner_pk):
     ).order_by("enrolment_date", "pk")
     traces = []
     for registration in registrations:
-        items = registration_trace(registration)
+        items = registration_trace(registration, request.user)
         traces.append({"registration": registration, "items": items, "broken": [i for i in items if i.status == "broken"]})
     return render(request, "audit/learner_trace.html", {"learner": learner, "traces": traces})
 

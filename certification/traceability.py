@@ -39,7 +39,8 @@ def trace_items(registration) -> list[TraceItem]:
         for s in c.samples.all():
             st = "broken" if s.outcome == "discrepancy" and not s.resolved else ("pending" if s.outcome == "pending" else "ok")
             items.append(TraceItem("sample", f"Sampled in {s.round}: {s.get_outcome_display().lower()}", s.recorded_at.date() if s.recorded_at else None,
-                                   reverse("certification:sample_detail", args=[s.pk]), st, s.notes if st == "broken" else ""))
+                                   reverse("certification:sample_detail", args=[s.pk]), st, s.notes if st == "broken" else "",
+                                   permission="certification.view_sampledclaim"))
         for cert in c.certificates.all():
             curl = cert.get_absolute_url()
             items.append(TraceItem("certificate", f"Certificate {cert.number} received" + (" (replaced)" if cert.superseded else ""), cert.received_on, curl))

@@ -10,6 +10,7 @@ from core.panels import collect_panels
 from . import selectors
 from .deadlines import late_fee_band, registration_due_date
 from .forms import ProgrammeFilterForm, ProgrammeRegistrationFilterForm
+from .models import Registration
 
 
 @permission_required("registrations.view_programme", raise_exception=True)
@@ -73,6 +74,9 @@ def registration_detail(request, pk):
             "action_forms": _action_forms(request, registration) if request.user.has_perm("registrations.change_registration") else {},
             "transfer_in": getattr(registration, "transfer_in", None) if hasattr(registration, "transfer_in") else None,
             "panels": collect_panels("registration_detail", request, registration=registration),
+            # a subject lead may not lead the programme the learner moved to: name it, link it only if visible
+            "transferred_to_visible": bool(registration.transferred_to_id) and Registration.objects.visible_to(
+                request.user).filter(pk=registration.transferred_to_id).exists(),
         },
     )
 

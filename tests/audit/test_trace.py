@@ -84,3 +84,18 @@ def test_late_and_early_registrations_are_detected_breaches(hooks, programme_a):
     assert found[f"registrations.late:{late.pk}"].investigation_kind == "late_registration"
     assert f"registrations.early:{early.pk}" in found
     assert not any(key.endswith(f":{on_time.pk}") for key in found)
+
+
+def test_trace_shows_links_only_where_the_user_may_follow_them(client, exams_officer, lead_a, registration_a):
+    from audit.trace import TraceItem, registration_trace
+
+    item = TraceItem("sample", "Sampled", url="/certification/sampling/samples/1/", permission="certification.view_sampledclaim")
+
+    def fake_items(registration):
+        return [TraceItem("sample", item.label, url=item.url, permission=item.permission)]
+
+    from unittest import mock
+
+    with mock.patch("audit.trace.app_hooks", return_value=[("fake", fake_items)]):
+        assert registration_trace(registration_a, lead_a)[0].url == ""
+        assert registration_trace(registration_a, exams_officer)[0].url == item.url
