@@ -150,60 +150,75 @@ def _registration_rules():
     return _rules()  # two small queries: the rules and their fee bands
 
 
-def _timeliness(rules, academic_year, mode, enrolment_date, sent_on):
-    """('on_time' | 'late' | 'no_rule', due date, fee band or None) for one sent registration."""
+def _deadlines(rules) -> dict:
+    """(academic year, mode) -> (fixed deadline or None, weeks after enrolment or None, [(from_days_late, band)])."""
     from registrations.models import RegistrationMode
 
-    rule = rules.get((academic_year, mode))
-    if rule is None:
+    return {
+        key: (rule.deadline if rule.registration_mode == RegistrationMode.ACADEMIC_YEAR else None,
+              rule.weeks_after_enrolment if rule.registration_mode != RegistrationMode.ACADEMIC_YEAR else None,
+              [(b.from_days_late, b) for b in sorted(rule.fee_bands.all(), key=lambda b: b.from_days_late)])
+        for key, rule in rules.items()
+    }
+
+
+def _due(deadlines, academic_year, mode, enrolment_date):
+    found = deadlines.get((academic_year, mode))
+    if found is None:
+        return None
+    deadline, weeks, _bands = found
+    return deadline if deadline is not None else enrolment_date + timedelta(weeks=weeks)
+
+
+def _timeliness(deadlines, academic_year, mode, enrolment_date, sent_on):
+    """('on_time' | 'late' | 'no_rule', due date, fee band or None) for one sent registration."""
+    due = _due(deadlines, academic_year, mode, enrolment_date)
+    if due is None:
         return "no_rule", None, None
-    due = rule.deadline if mode == RegistrationMode.ACADEMIC_YEAR else enrolment_date + timedelta(weeks=rule.weeks_after_enrolment)
     if sent_on <= due:
         return "on_time", due, None
     days = (sent_on - due).days
-    bands = [b for b in rule.fee_bands.all() if b.from_days_late <= days]
+    bands = [band for start, band in deadlines[(academic_year, mode)][2] if start <= days]
     return "late", due, bands[-1] if bands else None
 
 
 def registration_report(*, user, date_from: date, date_to: date, programme=None) -> Report:
     from checks.models import Discrepancy, ProgrammeCheck
-    from registrations.models import PearsonNotification, Registration, RegistrationMode
+    from registrations.models import PearsonNotification, Registration
 
     names = _programmes(user, programme)
-    rules = _registration_rules()
+    deadlines = _deadlines(_registration_rules())
     start, end = _day_start(date_from), _day_end(date_to)
     per = defaultdict(lambda: defaultdict(int))
     bands_seen: dict[str, int] = {}
+    rule_fields = ("programme_id", "programme__academic_year", "programme__registration_mode", "enrolment_date")
 
+    # Counted in the database per (programme, enrolment date, moment sent): a bulk registration file
+    # stamps all its learners with one moment, so a year's thousands of rows come back as a few hundred
+    # groups (grouping by the raw value also spares SQLite a time-zone conversion per row).
     sent = Registration.objects.filter(programme_id__in=names, submitted_at__gte=start, submitted_at__lt=end)
-    for pid, year, mode, enrolled, submitted_at in sent.values_list(
-        "programme_id", "programme__academic_year", "programme__registration_mode", "enrolment_date", "submitted_at"
-    ).iterator(chunk_size=2000):
-        sent_on = timezone.localdate(submitted_at)
-        verdict, _due, band = _timeliness(rules, year, mode, enrolled, sent_on)
+    for g in sent.values(*rule_fields, "submitted_at").annotate(n=Count("pk")).order_by():
+        pid, enrolled, sent_on, n = g["programme_id"], g["enrolment_date"], timezone.localdate(g["submitted_at"]), g["n"]
+        verdict, _due_on, band = _timeliness(deadlines, g["programme__academic_year"], g["programme__registration_mode"],
+                                             enrolled, sent_on)
         row = per[pid]
-        row["sent"] += 1
-        row[verdict] += 1
+        row["sent"] += n
+        row[verdict] += n
         if sent_on < enrolled:
-            row["early"] += 1
+            row["early"] += n
         if verdict == "late":
             key = str(band) if band else "Late, no fee band"
             bands_seen.setdefault(key, band.from_days_late if band else -1)
-            row["band:" + key] += 1
+            row["band:" + key] += n
 
     # Still not sent at the end of the period although due by then (drafts, or sent after the period).
     unsent = Registration.objects.filter(programme_id__in=names).filter(
         Q(state=Registration.State.DRAFT, submitted_at__isnull=True) | Q(submitted_at__gte=end)
     ).exclude(state__in=Registration.CLOSED_STATES)
-    for pid, year, mode, enrolled in unsent.values_list(
-        "programme_id", "programme__academic_year", "programme__registration_mode", "enrolment_date"
-    ).iterator(chunk_size=2000):
-        rule = rules.get((year, mode))
-        if rule is None:
-            continue
-        due = rule.deadline if mode == RegistrationMode.ACADEMIC_YEAR else enrolled + timedelta(weeks=rule.weeks_after_enrolment)
-        if due < date_to:
-            per[pid]["overdue"] += 1
+    for g in unsent.values(*rule_fields).annotate(n=Count("pk")).order_by():
+        due = _due(deadlines, g["programme__academic_year"], g["programme__registration_mode"], g["enrolment_date"])
+        if due is not None and due < date_to:
+            per[g["programme_id"]]["overdue"] += g["n"]
 
     checks = ProgrammeCheck.objects.filter(programme_id__in=names, round__opened_at__gte=start, round__opened_at__lt=end)
     for r in checks.values("programme_id").annotate(
@@ -258,7 +273,7 @@ def registration_report(*, user, date_from: date, date_to: date, programme=None)
                       "submitted_at", "learner__legal_first_name", "learner__legal_last_name",
                       "pearson_registration_number", "state", "late_reason").iterator(chunk_size=2000):
             sent_on = timezone.localdate(submitted_at)
-            verdict, due, band = _timeliness(rules, year, mode, enrolled, sent_on)
+            verdict, due, band = _timeliness(deadlines, year, mode, enrolled, sent_on)
             out.append([pname, f"{last.upper()}, {first}", number, Registration.State(state).label, enrolled, sent_on,
                         due, {"on_time": "On time", "late": "Late", "no_rule": "No deadline rule"}[verdict],
                         str(band) if band else "", late_reason])
