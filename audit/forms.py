@@ -65,3 +65,29 @@ class InvestigationFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Investigation.State.choices))
     kind = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Investigation.Kind.choices))
 
+
+
+class ReportFilterForm(forms.Form):
+    """Period (inclusive) and programme for the audit reports; an impossible period is refused."""
+
+    date_from = forms.DateField(label="From", help_text="dd/mm/yyyy, e.g. 01/09/2026")
+    date_to = forms.DateField(label="To", help_text="dd/mm/yyyy, e.g. 31/08/2027")
+    programme = forms.ModelChoiceField(queryset=None, required=False, empty_label="All programmes", label="Programme")
+
+    def __init__(self, *args, user=None, by_programme=True, **kwargs):
+        from registrations.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.visible_to(user).order_by("name") if user else Programme.objects.none()
+        if not by_programme:
+            del self.fields["programme"]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", f"The end of the period ({end:%d/%m/%Y}) is before its start ({start:%d/%m/%Y}). "
+                                      "Choose an end date on or after the start date.")
+        elif start and end and (end - start).days > 366 * 5:
+            self.add_error("date_to", "Choose a period of at most five years.")
+        return data

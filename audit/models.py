@@ -232,6 +232,7 @@ class Investigation(models.Model):
             ("run_investigation", "Can open and run investigations"),
             ("acknowledge_investigation", "Can acknowledge an investigation report as a senior leader"),
             ("view_integrity", "Can see the audit-trail integrity and retention pages"),
+            ("view_reports", "Can view, print and download the audit reports for senior management"),
         ]
         constraints = [
             models.UniqueConstraint(

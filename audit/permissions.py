@@ -3,7 +3,7 @@ from core.roles import EXAMS_OFFICER, QUALITY_NOMINEE, SENIOR_LEADER
 _READ = [
     "audit.view_auditevent", "audit.view_integrity", "audit.view_investigation",
     "audit.view_investigationevidence", "audit.view_retentionhold", "audit.view_purgerun",
-    "audit.view_retentionpolicy",
+    "audit.view_retentionpolicy", "audit.view_reports",
 ]
 _RUN = [
     "audit.run_investigation", "audit.add_investigation", "audit.change_investigation",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "audit"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("investigations/<int:pk>/<slug:action>/", views.investigation_action, name="investigation_action"),
     path("trace/learner/<int:learner_pk>/", views.learner_trace, name="learner_trace"),
     path("broken-links/", views.broken_links, name="broken_links"),
+    path("reports/", report_views.report_index, name="report_index"),
+    path("reports/<slug:slug>/", report_views.report_detail, name="report_detail"),
+    path("reports/<slug:slug>/pdf/", report_views.report_pdf, name="report_pdf"),
+    path("reports/<slug:slug>/xlsx/", report_views.report_xlsx, name="report_xlsx"),
 ]

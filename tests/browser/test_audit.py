@@ -49,3 +49,20 @@ def test_senior_leader_verifies_the_trail_from_the_integrity_page(page, live_ser
     page.get_by_role("link", name="Audit integrity").click()
     page.get_by_role("button", name="Verify the audit trail now").click()
     page.get_by_text("The audit trail is intact.").wait_for()
+
+
+def test_senior_leader_prints_an_audit_report(page, live_server, senior_leader, registration_a):
+    login(page, live_server, senior_leader)
+    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Registration timeliness and accuracy").click()
+    page.get_by_label("From", exact=True).fill("01/09/2026")
+    page.get_by_label("To", exact=True).fill("31/08/2027")
+    page.get_by_role("button", name="Show the report").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Registration timeliness and accuracy"
+    assert page.get_by_role("img", name="Registrations sent to Pearson").first.is_visible()  # the SVG chart
+    page.get_by_role("button", name="Make the PDF").click()
+    link = page.get_by_role("link", name="Download audit-report-registrations-20260901-20270831.pdf")
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "audit-report-registrations-20260901-20270831.pdf"

@@ -4,7 +4,7 @@
     python manage.py purge_expired_records                       # do it (as of today)
     python manage.py purge_expired_records --as-of 2029-09-01    # as if on that day
 
-Back up the database first (docs/audit-and-retention.md). Safe to interrupt and to run twice.
+Back up the database first (docs/audit.md). Safe to interrupt and to run twice.
 """
 
 import time
