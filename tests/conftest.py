@@ -1,9 +1,43 @@
 """Personas and shared fixtures. Every test database has the role groups (data migration)."""
 
+from importlib import import_module
+from types import SimpleNamespace
+
 import pytest
 
 from core.roles import EXAMS_OFFICER, QUALITY_NOMINEE, SENIOR_LEADER, SUBJECT_LEAD
 from tests.factories import CentreFactory, ProgrammeFactory, RegistrationFactory, UserFactory
+
+# Data migrations seed the yearly rules (suites, deadlines and fee bands, claims deadlines, retention).
+# A transactional test's flush removes them, and --reuse-db keeps a flushed database for the next run:
+# put them back (each seed is idempotent) once per session and before every transactional test.
+REFERENCE_DATA = [
+    "registrations.migrations.0002_seed_rules",
+    "certification.migrations.0003_seed_claims_deadlines",
+    "audit.migrations.0003_seed_retention_policy",
+]
+
+
+def ensure_reference_data() -> None:
+    from django.apps import apps
+    from django.db import connection
+
+    for module in REFERENCE_DATA:
+        import_module(module).seed(apps, SimpleNamespace(connection=connection))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from core.roles import SENIOR_LEADER
 from tests.browser.conftest import login
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_investigation_journey(page, live_server, exams_officer, senior_leader, registration_a):

@@ -11,7 +11,7 @@ from tests.browser.conftest import login
 from tests.certification.conftest import assess, make_units
 from tests.factories import RegistrationFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_record_verify_claim_sample_certificate(page, live_server, lead_a, exams_officer, quality_nominee, programme_a):

@@ -11,7 +11,7 @@ from checks.services import round_open
 from tests.browser.conftest import login
 from tests.factories import RegistrationFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_lead_flags_adds_signs_off_then_officer_resolves(page, browser, live_server, exams_officer, lead_a, programme_a, registration_a):

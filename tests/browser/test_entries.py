@@ -10,7 +10,7 @@ from tests.browser.conftest import login
 from tests.entries.factories import ExternalUnitFactory, ResultFactory, SeriesFactory
 from tests.factories import RegistrationFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_exams_officer_enters_learners_and_imports_results(page, live_server, exams_officer, programme_a, tmp_path):

@@ -2,7 +2,7 @@ import pytest
 
 from tests.browser.conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_exams_officer_signs_in_finds_and_opens_a_learner(page, live_server, exams_officer, registration_a):

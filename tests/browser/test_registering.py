@@ -11,7 +11,7 @@ from registrations.models import Registration
 from tests.browser.conftest import login
 from tests.learners import samples
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_import_register_submit_and_confirm_twenty_learners(page, live_server, exams_officer, programme_a, tmp_path):

@@ -226,7 +226,7 @@ def test_notifications_marked_sent_in_bulk(exams_officer, registration_a, regist
     assert services.notifications_mark_sent(actor=exams_officer, notifications=PearsonNotification.objects.all()) == 0
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_officers_submitting_at_once_make_one_batch(exams_officer, programme_a):
     """Two threads submit the same drafts at the same moment: one batch, the other refused."""
     import threading
