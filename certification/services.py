@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from core.exceptions import DomainError
 from core.history import save_tracked
 from registrations.models import Registration, Unit
-from registrations.services import registration_certificate
+from registrations.services import registration_certificate, registrations_certificate_many
 
 from . import gates as G
 from .models import (
@@ -672,7 +672,6 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
     *discrepancy*, and a checked full or fallback certificate certificates the registration (the date
     that starts the retention clock). All or nothing: the first refusal names the certificate and
     nothing is saved. A fixed number of queries whatever the number of certificates."""
-    from registrations.services import TRANSITIONS as REGISTRATION_TRANSITIONS
 
     if not items:
         return []
@@ -716,7 +715,7 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
             replaced[old.claim_id] = old
 
     certs, superseded = [], []
-    received, checked, discrepant, certificated = [], [], [], []
+    received, checked, discrepant, certificated = [], [], [], {}
     now = timezone.now()
     for item in items:
         claim = claims[item.claim_id]
@@ -754,22 +753,12 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
             checked.append(claim)
             reg = claim.registration
             if claim.kind != CertificateClaim.Kind.INTERIM and reg.state == Registration.State.REGISTERED:
-                # registrations.services.registration_certificate, for many rows at once (same rule, same history)
-                if Registration.State.CERTIFICATED not in REGISTRATION_TRANSITIONS[reg.state]:
-                    raise DomainError(f"{reg.learner}'s registration cannot become certificated.")
-                reg.state = Registration.State.CERTIFICATED
-                reg.certificated_on = cert.received_on
-                certificated.append(reg)
+                certificated[reg.pk] = cert.received_on
     _bulk_set(CertificateClaim, discrepant, ["state"], actor=actor, reason="Certificate does not match the claim and records")
     _bulk_set(CertificateClaim, checked, ["state"], actor=actor, reason="Certificate checked against the claim and records")
     # The date each registration is certificated on is its certificate's date received.
-    by_day = defaultdict(list)
-    for reg in certificated:
-        by_day[reg.certificated_on].append(reg)
-    for regs in by_day.values():
-        list(Registration.objects.select_for_update().filter(pk__in=[r.pk for r in regs]).values_list("pk"))  # lock
-        _bulk_set(Registration, regs, ["state", "certificated_on"], actor=actor,
-                  reason="Certificate received and checked: the retention clock starts")
+    registrations_certificate_many(actor=actor, certificated_on=certificated,
+                                   reason="Certificate received and checked: the retention clock starts")
     return certs
 
 

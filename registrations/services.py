@@ -325,6 +325,31 @@ def registration_certificate(*, actor, registration: Registration, certificated_
 
 
 @transaction.atomic
+def registrations_certificate_many(*, actor, certificated_on: dict[int, date], reason: str) -> list[Registration]:
+    """`registration_certificate` for many registrations at once (a Pearson certificate report): every row
+    is locked and re-read, each move is checked against TRANSITIONS, and one UPDATE per certification date
+    writes them, with one history row each carrying the actor and the reason."""
+    if not certificated_on:
+        return []
+    if not (reason or "").strip():
+        raise DomainError("Say why (a reason is required).", field="reason")
+    registrations = list(
+        Registration.objects.select_for_update(of=("self",)).select_related("learner").filter(pk__in=list(certificated_on))
+    )
+    by_day: dict[date, list[Registration]] = {}
+    for registration in registrations:
+        _move(registration, S.CERTIFICATED)
+        registration.certificated_on = certificated_on[registration.pk]
+        by_day.setdefault(registration.certificated_on, []).append(registration)
+    for day, rows in by_day.items():
+        for start in range(0, len(rows), 500):
+            Registration.objects.filter(pk__in=[r.pk for r in rows[start:start + 500]]).update(state=S.CERTIFICATED, certificated_on=day)
+    Registration.history.bulk_history_create(registrations, batch_size=500, update=True, default_user=actor,
+                                             default_change_reason=reason.strip())
+    return registrations
+
+
+@transaction.atomic
 def registration_decline_grade(*, actor, registration: Registration, reason: str) -> Registration:
     """The learner declines the certificated grade (to resit); Pearson must be told."""
     registration = _lock(registration)
