@@ -52,6 +52,8 @@ def assessment_record_create(
         raise DomainError(f"{unit} is externally assessed: its result comes from Pearson, not an assessor.", field="unit")
     if registration.state in (Registration.State.DRAFT, Registration.State.DELETED, Registration.State.TRANSFERRED_OUT):
         raise DomainError(f"{registration.learner} is not registered on this programme (state: {registration.get_state_display()}).")
+    if date_assessed > timezone.localdate():
+        raise DomainError(f"An assessment cannot be dated in the future ({date_assessed:%d/%m/%Y}).", field="date_assessed")
     if registration.registered_on is None or date_assessed < registration.registered_on:
         raise DomainError(
             "No assessment may be dated before the learner's registration"
@@ -91,6 +93,8 @@ def assessment_record_verify(
         raise DomainError("This record has already been internally verified; change the decision first to verify it again.")
     if internal_verifier.pk == record.assessor_id:
         raise DomainError("The internal verifier cannot verify their own assessment decision.", field="internal_verifier")
+    if iv_date > timezone.localdate():
+        raise DomainError(f"Internal verification cannot be dated in the future ({iv_date:%d/%m/%Y}).", field="iv_date")
     if iv_date < record.date_assessed:
         raise DomainError("Internal verification cannot be dated before the assessment.", field="iv_date")
     if outcome not in AssessmentRecord.IVOutcome.values:

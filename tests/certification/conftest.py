@@ -12,6 +12,14 @@ from tests.factories import UnitFactory, UserFactory
 CLAIM_DAY = date(2028, 6, 1)  # ≥ 70 days after registration, inside the 2027/28 claims window
 
 
+@pytest.fixture(autouse=True)
+def _after_the_assessments():
+    """The tests record decisions across 2027 and no assessment or IV may be dated in the future:
+    run them on 1 December 2027 (tests about claiming travel on to CLAIM_DAY)."""
+    with time_machine.travel(datetime(2027, 12, 1, 12, tzinfo=UTC), tick=False):
+        yield
+
+
 @pytest.fixture
 def at_claim_time():
     with time_machine.travel(datetime(2028, 6, 1, 12, tzinfo=UTC), tick=False):

@@ -134,3 +134,19 @@ def test_sent_back_record_gets_a_new_decision_then_verified_again(registration_a
     assert record.is_verified and record.grade == "M"
     reasons = [h.history_change_reason for h in record.history.all()]
     assert "Assessor's new decision after IV" in reasons
+
+
+def test_assessment_and_iv_cannot_be_dated_in_the_future(registration_a, units_a, assessor, lead_a):
+    # the autouse clock says 01/12/2027
+    with pytest.raises(DomainError, match="in the future") as caught:
+        services.assessment_record_create(actor=lead_a, registration=registration_a, unit=units_a["1"], grade="P",
+                                          assessor=assessor, date_assessed=date(2027, 12, 2))
+    assert caught.value.field == "date_assessed" and not AssessmentRecord.objects.exists()
+    record = services.assessment_record_create(actor=lead_a, registration=registration_a, unit=units_a["1"], grade="P",
+                                               assessor=assessor, date_assessed=date(2027, 12, 1))
+    with pytest.raises(DomainError, match="in the future") as caught:
+        services.assessment_record_verify(actor=lead_a, record=record, internal_verifier=lead_a, iv_date=date(2028, 1, 5),
+                                          outcome="agreed")
+    assert caught.value.field == "iv_date"
+    record.refresh_from_db()
+    assert not record.is_verified
