@@ -128,16 +128,17 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list]]:
         ws = wb.worksheets[0]
         rows = []
         filled = 0
-        for number, row in enumerate(ws.iter_rows(), start=1):
+        # values_only: no cell objects (most of the reading time); with data_only=False a formula
+        # comes back as its text, "=…", which is what we refuse.
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
             values = []
-            for cell in row:
-                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                    col = getattr(cell, "column_letter", "?")
+            for col, value in enumerate(row, start=1):
+                if isinstance(value, str) and value.startswith("="):
                     raise SpreadsheetError(
-                        f"Row {number}, column {col} holds a formula ({str(cell.value)[:40]}). "
+                        f"Row {number}, column {_col_letter(col)} holds a formula ({value[:40]}). "
                         "Paste values only (Paste Special → Values) and upload again."
                     )
-                values.append(clean_text(cell.value))
+                values.append(clean_text(value))
             if any(v not in (None, "") for v in values):
                 rows.append((number, values))
                 filled += 1

@@ -48,6 +48,7 @@ def programme_detail(request, pk):
             "form": form,
             "page": page,
             "state_counts": selectors.registration_state_counts(programme.registrations.all()),
+            "history": history_entries(programme),
         },
     )
 

@@ -10,6 +10,7 @@ from _harness import bench_database, report, timed
 
 N_LEARNERS = 10_000
 N_PURGED = 3_000
+N_PROGRAMMES = 200  # a large college: cohorts of about 50, so the report's tables run to several pages
 
 
 def build():
@@ -22,7 +23,7 @@ def build():
 
     officer = UserFactory(username="bench_eo", roles=[EXAMS_OFFICER])
     centre = CentreFactory()
-    programmes = [ProgrammeFactory(centre=centre, name=f"Programme {i}") for i in range(20)]
+    programmes = [ProgrammeFactory(centre=centre, name=f"Programme {i}") for i in range(N_PROGRAMMES)]
     learners = [
         Learner(
             centre=centre, mis_id=f"B{i:06d}", legal_first_name=f"First{i}", legal_last_name=f"Last{i}",
@@ -37,14 +38,14 @@ def build():
     registrations = []
     # Registrations go to Pearson in bulk files (registrations.services.batch_submit stamps a file's
     # learners with one moment): here one file per programme.
-    sent_at = [timezone.now() - timedelta(hours=p) for p in range(20)]
+    sent_at = [timezone.now() - timedelta(minutes=p) for p in range(N_PROGRAMMES)]
     for i, learner in enumerate(learners):
         old = i < N_PURGED
         registrations.append(Registration(
-            learner=learner, programme=programmes[i % 20], state="certificated" if old else "registered",
+            learner=learner, programme=programmes[i % N_PROGRAMMES], state="certificated" if old else "registered",
             pearson_registration_number=f"R{i:07d}", enrolment_date=date(2026, 9, 7),
             planned_completion_date=date(2028, 6, 30), registered_on=date(2026, 10, 7),
-            submitted_at=sent_at[i % 20], certificated_on=date(2021, 7, 20) if old else None,
+            submitted_at=sent_at[i % N_PROGRAMMES], certificated_on=date(2021, 7, 20) if old else None,
         ))
     Registration.objects.bulk_create(registrations, batch_size=1000)
     history = Registration.history

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -208,6 +209,11 @@ class Command(BaseCommand):
         for _app_label, seed in app_hooks("demo", "seed_demo_data"):
             with transaction.atomic():
                 seed(centre=centre, users=hook_users, stdout=self.stdout)
+        # Check and seal the audit trail the demo wrote, as the nightly job would (home: "verified"); once.
+        from audit.models import AuditEvent
+
+        if not AuditEvent.objects.filter(action="audit.trail.verified").exists():
+            call_command("verify_audit_trail", stdout=self.stdout)
         self.print_logins()
 
     # ---------------------------------------------------------------- staff
