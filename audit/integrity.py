@@ -265,16 +265,20 @@ def label(model) -> str:
     return model._meta.label_lower
 
 
+@functools.cache
+def _plan(model) -> tuple[str, tuple[tuple[str, models.Field], ...]]:
+    """The model's label and (attname, field) pairs, worked out once per model: digests run per row."""
+    return label(model), tuple((f.attname, f) for f in _fields(model))
+
+
 def row_digest(model, pk, values: dict) -> str:
-    parts = [label(model), pk]
-    for f in _fields(model):
-        parts.append(f"{f.attname}={_canonical(f, values.get(f.attname))}")
-    return mac(*parts)
+    name, plan = _plan(model)
+    return mac(name, pk, *[f"{attname}={_canonical(f, values.get(attname))}" for attname, f in plan])
 
 
 def instance_digest(instance) -> str:
-    model = type(instance)
-    return row_digest(model, instance.pk, {f.attname: getattr(instance, f.attname) for f in _fields(model)})
+    name, plan = _plan(type(instance))
+    return mac(name, instance.pk, *[f"{attname}={_canonical(f, getattr(instance, attname))}" for attname, f in plan])
 
 
 # ---------------------------------------------------------------------------------------------

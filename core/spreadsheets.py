@@ -62,10 +62,18 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text or "").lower())
 
 
+_WHITESPACE_RUN = re.compile(r"\s+")
+_ODD_WHITESPACE = re.compile(r"\s\s|[^\S ]")  # where collapsing runs to one space would change anything
+
+
 def clean_text(value) -> object:
+    """Strip BOMs and stray spaces, and turn every run of whitespace into one space (runs for every cell)."""
     if isinstance(value, str):
-        value = value.replace("\ufeff", "").replace("\xa0", " ").strip()
-        value = re.sub(r"\s+", " ", value)
+        if "\ufeff" in value or "\xa0" in value:
+            value = value.replace("\ufeff", "").replace("\xa0", " ")
+        value = value.strip()
+        if _ODD_WHITESPACE.search(value):
+            value = _WHITESPACE_RUN.sub(" ", value)
     return value
 
 
