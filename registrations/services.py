@@ -241,6 +241,10 @@ def deletion_refusal(registration: Registration, on: date) -> str | None:
         )
     if registration.assessment_records.exists():
         return "The learner has assessed units: withdraw them instead of deleting the registration."
+    # An external unit sat with Pearson is an assessed unit too (reverse accessor of entries.Result).
+    external = getattr(registration, "external_results", None)
+    if external is not None and external.exists():
+        return "The learner has external assessment results: withdraw them instead of deleting the registration."
     return None
 
 
@@ -512,11 +516,24 @@ def confirmations_import(*, actor, data: bytes, filename: str) -> dict:
     match = match_headers(table.headers, CONFIRMATION_ALIASES, required=["centre_reference", "registration_number"])
     if match.missing:
         raise DomainError("The report needs a “Centre Reference” and a “Registration Number” column.")
-    refs = {str(row.get(match.mapping["centre_reference"])).strip().upper(): row for row in table.rows}
-    found = {r.centre_reference.upper(): r for r in Registration.objects.select_for_update().filter(centre_reference__in=list(refs))}
+    def text(value) -> str:  # Excel hands a number typed in a cell back as 12345.0
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value if value is not None else "").strip()
+
     errors, to_confirm, already = [], [], 0
+    refs: dict[str, object] = {}
+    for row in table.rows:
+        ref = text(row.get(match.mapping["centre_reference"])).upper()
+        if not ref:
+            errors.append(f"Row {row.number}, column “{match.mapping['centre_reference']}”: the centre reference is missing.")
+        elif ref in refs:
+            errors.append(f"Row {row.number}: centre reference “{ref}” is also on row {refs[ref].number}.")
+        else:
+            refs[ref] = row
+    found = {r.centre_reference.upper(): r for r in Registration.objects.select_for_update().filter(centre_reference__in=list(refs))}
     for ref, row in refs.items():
-        number = str(row.get(match.mapping["registration_number"])).strip()
+        number = text(row.get(match.mapping["registration_number"]))
         registration = found.get(ref)
         day = None
         if "registered_on" in match.mapping and row.get(match.mapping["registered_on"]) not in ("", None):
