@@ -453,10 +453,18 @@ def batch_submit(
         raise DomainError(f"Order number {order_number} has already been used for another file.", field="order_number")
     today = timezone.localdate()
     problems = []
+    renamed: dict[int, tuple[str, str]] = {}  # drafts whose learner's legal name was corrected since drafting
     for r in locked:
-        found = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today).problems
-        if found:
-            problems.append(f"{r.learner.full_legal_name}: {' '.join(found)}")
+        check = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today)
+        if check.problems:
+            problems.append(f"{r.learner.full_legal_name}: {' '.join(check.problems)}")
+        elif (check.first.pearson, check.last.pearson) != (r.pearson_first_names, r.pearson_last_names):
+            if check.transliterations:  # a new transliteration is the officer's to confirm, never silent
+                shown = ", ".join(f"{a} → {b}" for a, b in check.transliterations)
+                problems.append(f"{r.learner.full_legal_name}: the legal name changed since the draft and needs a "
+                                f"transliteration confirmed ({shown}): delete this draft and draft it again")
+            else:
+                renamed[r.pk] = (check.first.pearson, check.last.pearson)
     if problems:
         raise DomainError("Correct these learners first (nothing was submitted): " + " | ".join(problems[:10]))
     rules = _rules()
@@ -482,6 +490,9 @@ def batch_submit(
         r.registration_type = registration_type
         r.centre_reference = centre_reference_for(r)
         fields = ["state", "submitted_at", "batch", "registration_type", "centre_reference"]
+        if r.pk in renamed:  # Pearson gets the learner's current legal name, not the one held when drafted
+            r.pearson_first_names, r.pearson_last_names = renamed[r.pk]
+            fields += ["pearson_first_names", "pearson_last_names"]
         if r.pk in late_ids:
             r.late_reason = late_reason.strip()
             fields.append("late_reason")

@@ -191,6 +191,25 @@ def test_confirmation_report_with_an_unknown_reference_saves_nothing(exams_offic
 
 
 @time_machine.travel(TODAY)
+def test_a_name_corrected_after_drafting_goes_to_pearson_as_corrected(exams_officer, drafts):
+    """The bulk file carries the learner's legal name at submission, not the one held when the draft was made."""
+    from learners.services import learner_update
+
+    first, second = drafts[0], drafts[1]
+    learner_update(actor=exams_officer, learner=first.learner, changes={"legal_last_name": "Corrected"}, reason="Deed poll")
+    learner_update(actor=exams_officer, learner=second.learner, changes={"legal_first_name": "Zoë"}, reason="MIS typo")
+    with pytest.raises(DomainError, match="needs a transliteration confirmed \\(Zoë → ZOE\\)"):
+        submit(exams_officer, drafts)
+    assert not RegistrationBatch.objects.exists()
+    batch = submit(exams_officer, [r for r in drafts if r.pk != second.pk])
+    first.refresh_from_db()
+    assert first.pearson_last_names == "CORRECTED"
+    assert first.history.order_by("-history_id").first().pearson_last_names == "CORRECTED"
+    ws = load_workbook(io.BytesIO(bytes(batch.file_data))).active
+    assert "CORRECTED" in [c.value for row in ws.iter_rows() for c in row]
+
+
+@time_machine.travel(TODAY)
 def test_confirmation_report_from_excel_with_numeric_registration_numbers(exams_officer, drafts):
     """Pearson's report opened and saved in Excel: numbers come back as numbers (12345.0), dates as dates."""
     from datetime import datetime
