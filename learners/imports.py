@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from core.spreadsheets import Table, match_headers, parse_date
+from core.spreadsheets import Table, match_headers, normalise_header, parse_date
 from core.validators import ULN_NOT_KNOWN, validate_candidate_number, validate_uci, validate_uln
 from registrations.rules import needs_transliteration
 
@@ -38,6 +38,10 @@ ALIASES: dict[str, list[str]] = {
     "candidate_number": ["Candidate No", "Candidate Number", "Exam Number", "Cand No", "Exam Candidate Number"],
     "email": ["Email", "Email Address", "E-mail", "Student Email", "Learner Email"],
 }
+# SIMS and Arbor exports often carry both the legal and the preferred (chosen) name, and some carry both
+# "Gender" and "Legal Sex": Pearson needs the legal one, so these spellings win whatever the column order.
+PREFERRED_SPELLINGS = {"legalsurname", "legallastname", "legalforename", "legalforenames", "legalfirstname",
+                       "legalfirstnames", "legalsex", "sex"}
 REQUIRED = ["mis_id", "legal_last_name", "legal_first_name", "date_of_birth", "sex"]
 FIELD_LABELS = {
     "mis_id": "MIS id", "legal_last_name": "Legal last name", "legal_first_name": "Legal first name(s)",
@@ -127,7 +131,11 @@ def parse_row(values: dict, columns: dict[str, str], today: date) -> tuple[dict,
         try:
             parsed = parse_date(dob)
         except (ValueError, TypeError) as exc:
-            err("date_of_birth", str(exc) if isinstance(exc, ValueError) else f"“{dob}” is not a date.")
+            # parse_date names the expected form; date() itself says only "day is out of range for month".
+            message = str(exc) if isinstance(exc, ValueError) and str(exc).startswith("“") else (
+                f"“{_text(dob)}” is not a real date (dd/mm/yyyy)."
+            )
+            err("date_of_birth", message)
         else:
             if parsed >= today:
                 err("date_of_birth", f"The date of birth {parsed:%d/%m/%Y} is not in the past.")
@@ -203,7 +211,15 @@ def _shown(name: str, value) -> str:
 
 def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | None = None, today: date | None = None) -> Preview:
     today = today or timezone.localdate()
-    match = match_headers(table.headers, ALIASES, required=REQUIRED, overrides=overrides)
+    # Legal spellings first (stable otherwise), so "Forename" never wins over "Legal Forename".
+    headers = sorted(table.headers, key=lambda h: normalise_header(h) not in PREFERRED_SPELLINGS)
+    match = match_headers(headers, ALIASES, required=REQUIRED, overrides=overrides)
+    if "preferred_name" not in match.mapping and "legal_first_name" in match.mapping:
+        # A plain "Forename" beside "Legal Forename" is the name the learner is known by.
+        shadowed = [h for h in table.headers if h != match.mapping["legal_first_name"] and not (overrides or {}).get(h)
+                    and normalise_header(h) in {normalise_header(a) for a in ALIASES["legal_first_name"]}]
+        if shadowed:
+            match.mapping["preferred_name"] = shadowed[0]
     preview = Preview(mapping=match.mapping, unknown_headers=match.unknown, problems=[])
     if match.missing:
         preview.problems.append(

@@ -241,6 +241,10 @@ def deletion_refusal(registration: Registration, on: date) -> str | None:
         )
     if registration.assessment_records.exists():
         return "The learner has assessed units: withdraw them instead of deleting the registration."
+    # An external unit sat with Pearson is an assessed unit too (reverse accessor of entries.Result).
+    external = getattr(registration, "external_results", None)
+    if external is not None and external.exists():
+        return "The learner has external assessment results: withdraw them instead of deleting the registration."
     return None
 
 
@@ -449,10 +453,18 @@ def batch_submit(
         raise DomainError(f"Order number {order_number} has already been used for another file.", field="order_number")
     today = timezone.localdate()
     problems = []
+    renamed: dict[int, tuple[str, str]] = {}  # drafts whose learner's legal name was corrected since drafting
     for r in locked:
-        found = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today).problems
-        if found:
-            problems.append(f"{r.learner.full_legal_name}: {' '.join(found)}")
+        check = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today)
+        if check.problems:
+            problems.append(f"{r.learner.full_legal_name}: {' '.join(check.problems)}")
+        elif (check.first.pearson, check.last.pearson) != (r.pearson_first_names, r.pearson_last_names):
+            if check.transliterations:  # a new transliteration is the officer's to confirm, never silent
+                shown = ", ".join(f"{a} → {b}" for a, b in check.transliterations)
+                problems.append(f"{r.learner.full_legal_name}: the legal name changed since the draft and needs a "
+                                f"transliteration confirmed ({shown}): delete this draft and draft it again")
+            else:
+                renamed[r.pk] = (check.first.pearson, check.last.pearson)
     if problems:
         raise DomainError("Correct these learners first (nothing was submitted): " + " | ".join(problems[:10]))
     rules = _rules()
@@ -478,6 +490,9 @@ def batch_submit(
         r.registration_type = registration_type
         r.centre_reference = centre_reference_for(r)
         fields = ["state", "submitted_at", "batch", "registration_type", "centre_reference"]
+        if r.pk in renamed:  # Pearson gets the learner's current legal name, not the one held when drafted
+            r.pearson_first_names, r.pearson_last_names = renamed[r.pk]
+            fields += ["pearson_first_names", "pearson_last_names"]
         if r.pk in late_ids:
             r.late_reason = late_reason.strip()
             fields.append("late_reason")
@@ -512,11 +527,24 @@ def confirmations_import(*, actor, data: bytes, filename: str) -> dict:
     match = match_headers(table.headers, CONFIRMATION_ALIASES, required=["centre_reference", "registration_number"])
     if match.missing:
         raise DomainError("The report needs a “Centre Reference” and a “Registration Number” column.")
-    refs = {str(row.get(match.mapping["centre_reference"])).strip().upper(): row for row in table.rows}
-    found = {r.centre_reference.upper(): r for r in Registration.objects.select_for_update().filter(centre_reference__in=list(refs))}
+    def text(value) -> str:  # Excel hands a number typed in a cell back as 12345.0
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value if value is not None else "").strip()
+
     errors, to_confirm, already = [], [], 0
+    refs: dict[str, object] = {}
+    for row in table.rows:
+        ref = text(row.get(match.mapping["centre_reference"])).upper()
+        if not ref:
+            errors.append(f"Row {row.number}, column “{match.mapping['centre_reference']}”: the centre reference is missing.")
+        elif ref in refs:
+            errors.append(f"Row {row.number}: centre reference “{ref}” is also on row {refs[ref].number}.")
+        else:
+            refs[ref] = row
+    found = {r.centre_reference.upper(): r for r in Registration.objects.select_for_update().filter(centre_reference__in=list(refs))}
     for ref, row in refs.items():
-        number = str(row.get(match.mapping["registration_number"])).strip()
+        number = text(row.get(match.mapping["registration_number"]))
         registration = found.get(ref)
         day = None
         if "registered_on" in match.mapping and row.get(match.mapping["registered_on"]) not in ("", None):

@@ -228,3 +228,80 @@ def test_abandon_saves_nothing_and_cannot_then_confirm(client, exams_officer, ce
     assert batch.state == "abandoned"
     client.post(reverse("learners:import_confirm", args=[batch.pk]))
     assert Learner.objects.count() == 0
+
+
+# --- review: spellings, legal names, bad files ---------------------------------------------------
+
+@pytest.mark.parametrize("headers", [
+    ["MIS ID", "Legal Surname", "Legal Forename", "DOB", "Gender", "ULN", "UCI", "Candidate No", "Email"],
+    ["Admission No", "Surname", "Forename", "Date of Birth", "Sex", "ULN", "UCI", "Candidate No", "Email"],
+    ["mis id", "SURNAME", "legal forename", "date of birth", " Gender ", "uln", "uci", "candidate no", "e-mail"],
+])
+def test_every_common_heading_spelling_is_understood(exams_officer, centre, headers):
+    from tests.factories import next_valid_uln
+
+    uln = next_valid_uln()
+    data = samples.csv_bytes([",".join(headers), f"K001,Jones,Ann,01/01/2009,F,{uln},68199001205 8G,12,ann@example.org"
+                              .replace(" 8G", "8G")])
+    batch = preview(exams_officer, centre, ("spellings.csv", data))
+    assert not batch.problems and batch.summary["unknown_headers"] == []
+    values = batch.rows[0]["values"]
+    assert (values["mis_id"], values["legal_last_name"], values["legal_first_name"], values["date_of_birth"]) == (
+        "K001", "Jones", "Ann", "2009-01-01")
+    assert (values["sex"], values["uln"], values["uci"], values["candidate_number"], values["email"]) == (
+        "F", uln, "681990012058G", "0012", "ann@example.org")
+
+
+def test_legal_names_and_sex_win_over_preferred_ones_whatever_the_column_order(exams_officer, centre):
+    batch = preview(exams_officer, centre, samples.legal_and_preferred_names_csv())
+    assert batch.summary["rejected"] == 0, batch.rows
+    values = batch.rows[0]["values"]
+    assert (values["legal_last_name"], values["legal_first_name"], values["sex"]) == ("Smith-Jones", "Rebecca", "F")
+    assert values["preferred_name"] == "Bex"
+
+
+def test_impossible_date_is_named_in_the_form_expected(exams_officer, centre):
+    data = samples.csv_bytes(["MIS ID,Surname,Forename,DOB,Sex", "L001,Bad,Date,31/02/2009,F", "L002,Us,Date,12/25/2009,F"])
+    batch = preview(exams_officer, centre, ("dates.csv", data))
+    messages = [e["message"] for r in batch.rows for e in r["errors"]]
+    assert messages == ["“31/02/2009” is not a real date (dd/mm/yyyy).", "“12/25/2009” is not a real date (dd/mm/yyyy)."]
+
+
+@pytest.mark.parametrize("sample,message", [
+    (samples.empty_file, "empty"),
+    (samples.headings_only_csv, "no data rows"),
+    (samples.formula_csv, "formula"),
+    (samples.zip_bomb_xlsx, "zip bomb"),
+    (samples.too_many_rows_xlsx, "20,000"),
+])
+def test_more_bad_files_are_refused_and_nothing_is_kept(exams_officer, centre, sample, message):
+    with pytest.raises(SpreadsheetError, match=message):
+        preview(exams_officer, centre, sample())
+    assert not LearnerImport.objects.exists() and not Learner.objects.exists()
+
+
+def test_oversized_upload_is_refused_before_it_is_read(exams_officer, centre, settings):
+    settings.MAX_UPLOAD_BYTES = 1024
+    name, data = samples.sims_clean(40)
+    with pytest.raises(SpreadsheetError, match="the limit is"):
+        preview(exams_officer, centre, (name, data))
+
+
+def test_dry_run_with_row_errors_also_exits_non_zero(tmp_path, centre, capsys):
+    name, data = samples.bad_rows_csv()
+    path = tmp_path / name
+    path.write_bytes(data)
+    with time_machine.travel(date(2026, 9, 1)), pytest.raises(CommandError, match="Nothing was saved"):
+        call_command("import_learners", str(path), "--centre", centre.number, "--dry-run")
+    out = capsys.readouterr().out
+    assert "7 rows: 1 new, 0 changed, 0 unchanged, 6 rejected" in out and "Row 8, column “DOB”" in out
+    assert Learner.objects.count() == 0
+
+
+def test_accented_names_are_kept_as_in_the_mis_and_flagged(exams_officer, centre):
+    batch = preview(exams_officer, centre, samples.arbor_messy_csv())
+    services.learner_import_confirm(actor=exams_officer, batch=batch)
+    zoe = Learner.objects.get(mis_id="B002")
+    assert (zoe.legal_first_name, zoe.legal_last_name) == ("Zoë", "Brontë")
+    flags = next(r["flags"] for r in batch.rows if r["mis_id"] == "B002")
+    assert any("Zoë" in f and "transliterated" in f for f in flags)

@@ -191,6 +191,55 @@ def test_confirmation_report_with_an_unknown_reference_saves_nothing(exams_offic
 
 
 @time_machine.travel(TODAY)
+def test_a_name_corrected_after_drafting_goes_to_pearson_as_corrected(exams_officer, drafts):
+    """The bulk file carries the learner's legal name at submission, not the one held when the draft was made."""
+    from learners.services import learner_update
+
+    first, second = drafts[0], drafts[1]
+    learner_update(actor=exams_officer, learner=first.learner, changes={"legal_last_name": "Corrected"}, reason="Deed poll")
+    learner_update(actor=exams_officer, learner=second.learner, changes={"legal_first_name": "Zoë"}, reason="MIS typo")
+    with pytest.raises(DomainError, match="needs a transliteration confirmed \\(Zoë → ZOE\\)"):
+        submit(exams_officer, drafts)
+    assert not RegistrationBatch.objects.exists()
+    batch = submit(exams_officer, [r for r in drafts if r.pk != second.pk])
+    first.refresh_from_db()
+    assert first.pearson_last_names == "CORRECTED"
+    assert first.history.order_by("-history_id").first().pearson_last_names == "CORRECTED"
+    ws = load_workbook(io.BytesIO(bytes(batch.file_data))).active
+    assert "CORRECTED" in [c.value for row in ws.iter_rows() for c in row]
+
+
+@time_machine.travel(TODAY)
+def test_confirmation_report_from_excel_with_numeric_registration_numbers(exams_officer, drafts):
+    """Pearson's report opened and saved in Excel: numbers come back as numbers (12345.0), dates as dates."""
+    from datetime import datetime
+
+    from tests.learners.samples import xlsx
+
+    batch = submit(exams_officer, drafts)
+    regs = list(batch.registrations.order_by("pk"))
+    rows = [[r.centre_reference, 7_000_000 + r.pk, datetime(2026, 10, 2)] for r in regs]
+    data = xlsx(["Centre Reference", "Registration Number", "Registration Date"], rows)
+    assert services.confirmations_import(actor=exams_officer, data=data, filename="report.xlsx") == {"confirmed": 4, "already": 0}
+    reg = Registration.objects.get(pk=regs[0].pk)
+    assert reg.pearson_registration_number == str(7_000_000 + regs[0].pk) and reg.registered_on == date(2026, 10, 2)
+    assert services.confirmations_import(actor=exams_officer, data=data, filename="report.xlsx") == {"confirmed": 0, "already": 4}
+
+
+@time_machine.travel(TODAY)
+def test_confirmation_report_with_a_repeated_or_blank_reference_saves_nothing(exams_officer, drafts):
+    batch = submit(exams_officer, drafts)
+    first, second = list(batch.registrations.order_by("pk"))[:2]
+    lines = ["Centre Reference,Registration Number", f"{first.centre_reference},P1", f"{second.centre_reference},P2",
+             f"{first.centre_reference},P3", ",P4"]
+    with pytest.raises(DomainError) as refused:
+        services.confirmations_import(actor=exams_officer, data=csv_bytes(lines), filename="pearson.csv")
+    assert f"Row 4: centre reference “{first.centre_reference}” is also on row 2" in refused.value.message
+    assert "Row 5, column “Centre Reference”: the centre reference is missing" in refused.value.message
+    assert not Registration.objects.filter(state=S.REGISTERED).exists()
+
+
+@time_machine.travel(TODAY)
 def test_transfer_in_records_units_checklist_and_notification(exams_officer, programme_a):
     unit = UnitFactory(qualification=programme_a.qualification, number="1")
     learner = LearnerFactory(centre=programme_a.centre)

@@ -254,3 +254,24 @@ def test_mapping_an_unknown_column_on_the_page(client, exams_officer, centre):
     batch.refresh_from_db()
     assert not batch.problems and batch.summary["new"] == 1
     assert "1 rows: 1 new" in client.get(batch.get_absolute_url()).content.decode()
+
+
+def test_queue_export_neutralises_cells_that_would_run_as_formulas(client, exams_officer, registration_a):
+    """Reasons and names are typed by people: in the export they stay text, never a formula."""
+    from registrations import services
+
+    registration_a.learner.legal_last_name = "-Smith"
+    registration_a.learner.save()
+    services.registration_withdraw(actor=exams_officer, registration=registration_a, withdrawn_on=date(2026, 10, 20),
+                                   reason='=HYPERLINK("http://evil.example","Click")')
+    client.force_login(exams_officer)
+    export = client.get(reverse("registrations:notification_export"))
+    import zipfile
+
+    sheet_xml = zipfile.ZipFile(io.BytesIO(export.content)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml and b"HYPERLINK" in sheet_xml  # the text is there, never as a formula
+    ws = load_workbook(io.BytesIO(export.content)).active
+    row = {ws.cell(row=1, column=c).value: ws.cell(row=2, column=c) for c in range(1, ws.max_column + 1)}
+    assert row["Reason"].value.startswith("=HYPERLINK") and row["Reason"].data_type == "s"
+    assert row["Last name"].value == "-Smith" and row["Last name"].data_type == "s"
+    assert AuditEvent.objects.filter(action="registrations.notifications.export").exists()

@@ -148,3 +148,30 @@ def test_no_draft_after_approved_to(programme_a, exams_officer):
             actor=exams_officer, learner=learner, programme=programme_a,
             enrolment_date=date(2028, 12, 1), planned_completion_date=date(2029, 6, 1),
         )
+
+
+def test_deletion_refused_once_a_unit_is_assessed_internally_or_externally(registration_a, exams_officer):
+    """DOMAIN: deletion only with no units completed; an external result is an assessed unit too."""
+    from certification.models import AssessmentRecord
+    from tests.entries.factories import ExternalUnitFactory, ResultFactory
+    from tests.factories import UnitFactory
+
+    registration_a.registered_on = date(2026, 10, 1)
+    registration_a.save()
+    with time_machine.travel(date(2026, 11, 1)):
+        unit = ExternalUnitFactory(qualification=registration_a.programme.qualification, number="E1")
+        result = ResultFactory(registration=registration_a, unit=unit)
+        with pytest.raises(DomainError, match="external assessment results"):
+            services.registration_delete(actor=exams_officer, registration=registration_a, reason="Enrolled in error")
+        result.delete()
+        record = AssessmentRecord.objects.create(
+            registration=registration_a, unit=UnitFactory(qualification=registration_a.programme.qualification, number="I1"),
+            grade="P", assessor=exams_officer, date_assessed=date(2026, 10, 20),
+        )
+        with pytest.raises(DomainError, match="assessed units"):
+            services.registration_delete(actor=exams_officer, registration=registration_a, reason="Enrolled in error")
+        record.delete()
+        services.registration_delete(actor=exams_officer, registration=registration_a, reason="Enrolled in error")
+    registration_a.refresh_from_db()
+    assert registration_a.state == S.DELETED and registration_a.deleted_on == date(2026, 11, 1)
+    assert registration_a.history.order_by("-history_id").first().history_change_reason == "Enrolled in error"

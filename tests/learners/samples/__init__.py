@@ -107,3 +107,40 @@ def excel_serial_dates_xlsx() -> tuple[str, bytes]:
     uln = next_valid_uln()
     return "serial.xlsx", xlsx(["MIS ID", "Surname", "Forename", "DOB", "Sex", "ULN"],
                                [["F001", "Serial", "Date", 39814, "F", int(uln)]])
+
+
+def legal_and_preferred_names_csv() -> tuple[str, bytes]:
+    """A SIMS-style export carrying the preferred names first and the legal ones after, and Gender before Sex."""
+    return "sims-names.csv", csv_bytes([
+        "Adno,Surname,Forename,Gender,Legal Surname,Legal Forename,Sex,DOB",
+        "G001,Smith,Bex,X,Smith-Jones,Rebecca,F,01/01/2009",
+    ])
+
+
+def empty_file() -> tuple[str, bytes]:
+    return "empty.csv", b""
+
+
+def headings_only_csv() -> tuple[str, bytes]:
+    return "headings.csv", csv_bytes(["MIS ID,Surname,Forename,DOB,Sex", ",,,,", ""])
+
+
+def formula_csv() -> tuple[str, bytes]:
+    return "formula.csv", csv_bytes(["MIS ID,Surname,Forename,DOB,Sex", 'H001,"=HYPERLINK(""http://x"")",Ann,01/01/2009,F'])
+
+
+def zip_bomb_xlsx() -> tuple[str, bytes]:
+    """A real workbook with one part that inflates 1,000-fold (a few MB of zeros packed into kilobytes)."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(sims_clean(1)[1])) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info.filename))
+        out.writestr("xl/media/padding.bin", b"\0" * (8 * 1024 * 1024))
+    return "bomb.xlsx", buffer.getvalue()
+
+
+def too_many_rows_xlsx() -> tuple[str, bytes]:
+    return "huge.xlsx", xlsx(["MIS ID", "Surname", "Forename", "DOB", "Sex"],
+                             [[f"X{i}", "Surname", "Name", "01/01/2009", "F"] for i in range(20_001)])
