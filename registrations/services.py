@@ -200,8 +200,7 @@ def registration_confirm(
 def registration_withdraw(*, actor, registration: Registration, withdrawn_on: date, reason: str) -> Registration:
     registration = _lock(registration)
     _move(registration, S.WITHDRAWN)
-    if withdrawn_on < (registration.registered_on or withdrawn_on):
-        raise DomainError("A withdrawal cannot be dated before the registration.", field="withdrawn_on")
+    _check_leaving_date(registration, withdrawn_on, "withdrawal", "withdrawn_on", not_before=registration.registered_on)
     registration.withdrawn_on = withdrawn_on
     save_tracked(registration, actor=actor, reason=reason, update_fields=["state", "withdrawn_on"])
     notification_raise(
@@ -269,10 +268,18 @@ def registration_delete(*, actor, registration: Registration, reason: str) -> Re
     return registration
 
 
+def _check_leaving_date(registration: Registration, on: date, what: str, field: str, *, not_before: date | None) -> None:
+    """A withdrawal or transfer cannot come before the learner started (a date may be ahead of today: an
+    officer may record a leaving date the learner has given notice of)."""
+    if not_before and on < not_before:
+        raise DomainError(f"A {what} cannot be dated before {not_before:%d/%m/%Y} (when the registration began).", field=field)
+
+
 @transaction.atomic
 def registration_transfer_out(*, actor, registration: Registration, transferred_on: date, reason: str, destination: str = "") -> Registration:
     """The learner leaves for another centre before certification."""
     registration = _lock(registration)
+    _check_leaving_date(registration, transferred_on, "transfer", "transferred_on", not_before=registration.enrolment_date)
     _move(registration, S.TRANSFERRED_OUT)
     registration.transferred_on = transferred_on
     save_tracked(registration, actor=actor, reason=reason, update_fields=["state", "transferred_on"])
@@ -294,6 +301,7 @@ def registration_transfer_programme(
     registration = _lock(registration)
     if to_programme.pk == registration.programme_id:
         raise DomainError("Choose a different programme to transfer to.", field="to_programme")
+    _check_leaving_date(registration, transferred_on, "transfer", "transferred_on", not_before=registration.enrolment_date)
     _move(registration, S.TRANSFERRED_OUT)
     registration.transferred_on = transferred_on
     new = registration_create_draft(

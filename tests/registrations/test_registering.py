@@ -1,5 +1,5 @@
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -316,3 +316,17 @@ def test_transfer_between_programmes_keeps_pearson_names(exams_officer, registra
     new = services.registration_transfer_programme(actor=exams_officer, registration=registration_a, to_programme=programme_b,
                                                    transferred_on=TODAY, reason="Changed course")
     assert new.state == S.DRAFT and new.pearson_last_names == registration_a.learner.legal_last_name.upper()
+
+
+def test_a_transfer_cannot_be_dated_before_the_learner_enrolled(exams_officer, registration_a, programme_b):
+    from core.exceptions import DomainError
+
+    before = registration_a.enrolment_date - timedelta(days=1)
+    with pytest.raises(DomainError, match="cannot be dated before") as caught:
+        services.registration_transfer_out(actor=exams_officer, registration=registration_a, transferred_on=before, reason="Moved")
+    assert caught.value.field == "transferred_on"
+    with pytest.raises(DomainError, match="cannot be dated before"):
+        services.registration_transfer_programme(actor=exams_officer, registration=registration_a, to_programme=programme_b,
+                                                 transferred_on=before, reason="Changed course")
+    registration_a.refresh_from_db()
+    assert registration_a.state == S.REGISTERED
