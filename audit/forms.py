@@ -61,6 +61,11 @@ class PearsonReportForm(forms.Form):
     reason = forms.CharField(label="Why", initial="Reported to Pearson")
 
 
+class PearsonReferenceForm(forms.Form):
+    pearson_reference = forms.CharField(label="Pearson's reference", max_length=60)
+    reason = forms.CharField(label="Why", initial="Pearson's reference received")
+
+
 class InvestigationFilterForm(forms.Form):
     state = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Investigation.State.choices))
     kind = forms.ChoiceField(required=False, choices=[("", "Any")] + list(Investigation.Kind.choices))

@@ -398,6 +398,15 @@ class VerificationResult:
     def intact(self) -> bool:
         return not self.problems and not self.tables_without_trigger
 
+    def event_data(self, limit: int = 20) -> dict:
+        """What the `audit.trail.verified` event keeps, so the integrity page can name what is broken.
+        Table names, row ids and what is wrong only: no contents of the rows."""
+        broken = [f"{t}: no insert-only trigger" for t in self.tables_without_trigger] + [str(p) for p in self.problems]
+        return {
+            "intact": self.intact, "problems": len(self.problems) + len(self.tables_without_trigger),
+            "rows": self.rows_checked, "broken": broken[:limit],
+        }
+
 
 def verify(using: str = "default", *, progress=None, max_problems: int = 1000) -> VerificationResult:
     """Recompute every row's HMAC, every seal and the seal chain. Reads only."""

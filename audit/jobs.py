@@ -17,9 +17,7 @@ def verify_trail(job, progress) -> JobResult:
         progress.advance(done["n"], f"Checked {table}")
 
     result = integrity.verify(progress=step)
-    record(job.requested_by, "audit.trail.verified", None, {
-        "intact": result.intact, "problems": len(result.problems), "rows": result.rows_checked,
-    })
+    record(job.requested_by, "audit.trail.verified", None, result.event_data())
     sealed = integrity.seal() if result.intact else None
     return JobResult(
         summary={
@@ -86,7 +84,7 @@ def render_report_pdf(job, progress) -> JobResult:
     if verification:  # a full check was made: the integrity page shows it as the last verification
         record(user, "audit.trail.verified", None, {
             "intact": verification["intact"], "problems": verification["problem_count"], "rows": verification["rows"],
-            "by": "audit report",
+            "broken": verification["problems"], "by": "audit report",
         })
     progress.advance(1, "Writing the report")
     html = report_html(report, user=user, generated_at=timezone.now())

@@ -572,7 +572,7 @@ def integrity_report(*, user, date_from: date, date_to: date, programme=None, ve
         if last is not None:
             verification = {
                 "at": last.at, "by": last.actor_username or "the scheduled check", "intact": bool(last.data.get("intact")),
-                "rows": last.data.get("rows", 0), "problems": [], "problem_count": last.data.get("problems", 0),
+                "rows": last.data.get("rows", 0), "problems": last.data.get("broken", []), "problem_count": last.data.get("problems", 0),
                 "tables_without_trigger": [],
             }
     protected = integrity.protected_tables()

@@ -8,7 +8,8 @@ Who is due (`due_for_purge`):
 - records are kept **through** clock + period and purged from the next day on;
 - kept regardless: a learner with a live registration (draft, submitted, registered, grade
   declined), a registration in an ended state with no end date, no registrations at all, or an
-  unreleased `RetentionHold`.
+  unreleased `RetentionHold`, or an investigation concerning them that is not yet closed (its
+  evidence must not vanish mid-case; it counts as held, "under investigation").
 
 What is removed (`purge`): a generic walk of every reverse foreign key from the learner (so models
 any app adds later are covered), children first, plus the history rows of every removed object
@@ -29,7 +30,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from . import integrity
-from .models import AuditEvent, PurgeRun, RetentionHold, RetentionPolicy, TrailEntry, TrailTombstone
+from .models import AuditEvent, Investigation, PurgeRun, RetentionHold, RetentionPolicy, TrailEntry, TrailTombstone
 
 CHUNK = 500
 BATCH_LEARNERS = 200
@@ -85,8 +86,12 @@ def _learner_clocks():
         last_deleted=Max("registrations__deleted_on"),
         last_transferred=Max("registrations__transferred_on"),
         held=Exists(RetentionHold.objects.filter(learner=OuterRef("pk"), released_on__isnull=True)),
+        investigated=Exists(
+            Investigation.objects.filter(learner=OuterRef("pk")).exclude(state=Investigation.State.CLOSED)
+        ),
     ).values_list(
-        "pk", "n_regs", "n_live", "n_undated", "last_cert", "last_withdrawn", "last_deleted", "last_transferred", "held"
+        "pk", "n_regs", "n_live", "n_undated", "last_cert", "last_withdrawn", "last_deleted", "last_transferred", "held",
+        "investigated",
     )
 
 
@@ -94,7 +99,7 @@ def assess(as_of: date, years: int | None = None) -> tuple[list[Candidate], list
     """(due, held): learners past their retention period, and those past it but kept by a hold."""
     years = RetentionPolicy.current_years() if years is None else years
     due, held = [], []
-    for pk, n_regs, n_live, n_undated, *ends, on_hold in _learner_clocks().iterator(chunk_size=2000):
+    for pk, n_regs, n_live, n_undated, *ends, on_hold, investigated in _learner_clocks().iterator(chunk_size=2000):
         if not n_regs or n_live or n_undated:
             continue
         dated = [d for d in ends if d is not None]
@@ -104,8 +109,9 @@ def assess(as_of: date, years: int | None = None) -> tuple[list[Candidate], list
         keep_until = shift_years(start, years)
         if as_of <= keep_until:
             continue
-        candidate = Candidate(pk, start, keep_until, on_hold, "on hold" if on_hold else "")
-        (held if on_hold else due).append(candidate)
+        kept = "on hold" if on_hold else "under investigation" if investigated else ""
+        candidate = Candidate(pk, start, keep_until, bool(kept), kept)
+        (held if kept else due).append(candidate)
     return due, held
 
 
@@ -155,8 +161,6 @@ def _walk(plan: Plan, queue: list) -> None:
 def collect(learner_ids) -> Plan:
     """Every row reachable from these learners through reverse foreign keys (and generic links)."""
     from learners.models import Learner
-
-    from .models import Investigation
 
     plan = Plan()
     plan.rows[Learner] |= set(learner_ids)

@@ -104,6 +104,20 @@ def check_independent(investigator, learner, programme) -> None:
             )
 
 
+def _registration_of(obj):
+    """The registration behind a record concerned (a claim, certificate, sample or assessment record), if any:
+    so the investigation is linked to the learner and the independence rule sees the programme."""
+    for path in ("registration", "claim.registration"):
+        target = obj
+        for attr in path.split("."):
+            target = getattr(target, attr, None)
+            if target is None:
+                break
+        if target is not None:
+            return target
+    return None
+
+
 def _next_reference(today: date) -> str:
     prefix = f"INV-{today:%Y}-"
     last = Investigation.objects.filter(reference__startswith=prefix).order_by("-reference").values_list("reference", flat=True).first()
@@ -123,10 +137,12 @@ def investigation_open(
         raise DomainError("Say what is suspected.", field="summary")
     if breach_key and Investigation.objects.filter(breach_key=breach_key).exists():
         raise DomainError("An investigation into this breach is already open.", field="breach_key")
-    if obj is not None and learner is None:
-        learner = getattr(obj, "learner", None)
-    if obj is not None and programme is None:
-        programme = getattr(obj, "programme", None)
+    if obj is not None:
+        registration = _registration_of(obj)
+        if learner is None:
+            learner = getattr(obj, "learner", None) or getattr(registration, "learner", None)
+        if programme is None:
+            programme = getattr(obj, "programme", None) or getattr(registration, "programme", None)
     check_independent(investigator, learner, programme)
     today = timezone.localdate()
     investigation = Investigation(
@@ -236,6 +252,21 @@ def investigation_report_to_pearson(
     _move(inv, S.REPORTED_TO_PEARSON)
     inv.pearson_form, inv.pearson_sent_on, inv.pearson_reference = form, sent_on, (pearson_reference or "").strip()
     save_tracked(inv, actor=actor, reason=reason, update_fields=["state", "pearson_form", "pearson_sent_on", "pearson_reference"])
+    return inv
+
+
+@transaction.atomic
+def investigation_record_pearson_reference(*, actor, investigation: Investigation, pearson_reference: str, reason: str) -> Investigation:
+    """Pearson's reference often arrives after the form was sent: record it then, so the case can be closed."""
+    _runner(actor)
+    inv = _locked(investigation.pk)
+    if inv.state != S.REPORTED_TO_PEARSON:
+        raise DomainError("Pearson's reference is recorded once the report has been sent to Pearson.")
+    reference = (pearson_reference or "").strip()
+    if not reference:
+        raise DomainError("Enter the reference Pearson gave.", field="pearson_reference")
+    inv.pearson_reference = reference[:60]
+    save_tracked(inv, actor=actor, reason=reason, update_fields=["pearson_reference"])
     return inv
 
 

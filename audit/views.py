@@ -17,6 +17,7 @@ from .forms import (
     EvidenceForm,
     InvestigationFilterForm,
     InvestigationOpenForm,
+    PearsonReferenceForm,
     PearsonReportForm,
     ReasonForm,
 )
@@ -144,6 +145,7 @@ def investigation_detail(request, pk):
         "evidence_form": EvidenceForm(),
         "conclude_form": ConcludeForm(),
         "reason_form": ReasonForm(),
+        "reference_form": PearsonReferenceForm(),
         "pearson_form": PearsonReportForm(initial={
             "pearson_form": "M1" if investigation.outcome == Investigation.Outcome.MALPRACTICE else "M2",
             "pearson_sent_on": timezone.localdate(),
@@ -159,6 +161,7 @@ ACTIONS = {
     "report_sl": (ReasonForm, "audit.run_investigation", lambda inv, u, d: services.investigation_report_to_senior_leaders(actor=u, investigation=inv, reason=d["reason"]), "Reported to senior leaders."),
     "acknowledge": (ReasonForm, "audit.acknowledge_investigation", lambda inv, u, d: services.investigation_acknowledge(actor=u, investigation=inv, reason=d["reason"]), "Report acknowledged."),
     "report_pearson": (PearsonReportForm, "audit.run_investigation", lambda inv, u, d: services.investigation_report_to_pearson(actor=u, investigation=inv, form=d["pearson_form"], sent_on=d["pearson_sent_on"], pearson_reference=d["pearson_reference"], reason=d["reason"]), "Report to Pearson recorded."),
+    "pearson_reference": (PearsonReferenceForm, "audit.run_investigation", lambda inv, u, d: services.investigation_record_pearson_reference(actor=u, investigation=inv, pearson_reference=d["pearson_reference"], reason=d["reason"]), "Pearson's reference recorded."),
     "close": (ReasonForm, "audit.run_investigation", lambda inv, u, d: services.investigation_close(actor=u, investigation=inv, reason=d["reason"]), "Investigation closed."),
 }
 

@@ -123,3 +123,55 @@ def test_verify_command_exit_codes(registration_a, capsys):
         call_command("verify_audit_trail")
     assert exit_info.value.code == 1
     assert f"{table} row {row}" in capsys.readouterr().out
+
+
+def test_changed_deleted_and_inserted_audit_events_are_detected(exams_officer):
+    kept = record(exams_officer, "test.export", None, {"rows": 1})
+    gone = record(exams_officer, "test.export", None, {"rows": 2})
+    integrity.seal()
+    table = AuditEvent._meta.db_table
+    _without_triggers(f"UPDATE {table} SET data = %s WHERE id = %s", ['{"rows": 99}', kept.pk])
+    _without_triggers(f"DELETE FROM {table} WHERE id = %s", [gone.pk])
+    _raw(f"INSERT INTO {table} (action, actor_username, at, object_type, object_id, object_repr, data) "
+         "VALUES ('auth.login', 'ghost', %s, '', '', '', '{}')", [kept.at])
+    slipped = AuditEvent.objects.get(actor_username="ghost").pk
+    found = {(p.row, p.what.split(" ")[0]) for p in integrity.verify().problems if p.table == table}
+    assert found == {(str(kept.pk), "changed"), (str(gone.pk), "deleted"), (str(slipped), "inserted")}
+
+
+def test_the_admin_offers_no_way_to_add_change_or_delete_the_trail(client, django_user_model, exams_officer):
+    from django.contrib import admin
+
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin_user)
+    # No history table has an admin page of its own; the trail tables that do are read-only ...
+    registered = admin.site._registry
+    assert not set(registered) & set(integrity.historical_models())
+    request = type("Request", (), {"user": admin_user})()
+    shown = [m for m in integrity.trail_models() if m in registered]
+    assert AuditEvent in shown
+    for model in shown:
+        model_admin = registered[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request) and not model_admin.has_delete_permission(request)
+    # ... and audit events are read-only, even for a superuser.
+    event = record(exams_officer, "test.thing.done")
+    base = "/admin/audit/auditevent/"
+    assert "Save" not in client.get(f"{base}{event.pk}/change/").content.decode()
+    assert client.post(f"{base}{event.pk}/change/", {"action": "forged"}).status_code == 403
+    assert client.post(f"{base}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"{base}add/").status_code == 403
+    response = client.post(base, {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"})
+    assert response.status_code in (200, 302)
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.thing.done"
+
+
+def test_integrity_page_names_what_is_broken(client, registration_a, exams_officer):
+    table, row = _history_table_and_row(registration_a)
+    _without_triggers(f"UPDATE {table} SET history_change_reason = 'rewritten' WHERE history_id = %s", [row])
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_trail")
+    client.force_login(exams_officer)
+    body = client.get("/audit/integrity/").content.decode()
+    assert "NOT intact: 1 problem(s)" in body
+    assert f"{table} row {row}: changed since it was written" in body

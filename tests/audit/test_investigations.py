@@ -48,7 +48,13 @@ def test_full_workflow_to_pearson(exams_officer, senior_leader, investigator, re
     inv = services.investigation_report_to_pearson(actor=exams_officer, investigation=inv, form="M2", sent_on=timezone.localdate(), pearson_reference="", reason="Sent M2")
     with pytest.raises(DomainError, match="reference"):
         services.investigation_close(actor=exams_officer, investigation=inv, reason="Done")
-    Investigation.objects.filter(pk=inv.pk).update(pearson_reference="MAL/123")
+    # Pearson's reference arrives later and is recorded through the app (with its own history row).
+    with pytest.raises(DomainError, match="reference Pearson gave"):
+        services.investigation_record_pearson_reference(actor=exams_officer, investigation=inv, pearson_reference="  ", reason="x")
+    with pytest.raises(DomainError, match="Only the exams officer"):
+        services.investigation_record_pearson_reference(actor=senior_leader, investigation=inv, pearson_reference="MAL/123", reason="x")
+    inv = services.investigation_record_pearson_reference(actor=exams_officer, investigation=inv, pearson_reference=" MAL/123 ", reason="Pearson replied")
+    assert inv.pearson_reference == "MAL/123" and inv.history.first().history_change_reason == "Pearson replied"
     inv = services.investigation_close(actor=exams_officer, investigation=inv, reason="Done")
     assert inv.state == S.CLOSED and inv.closed_on == timezone.localdate()
     assert [h.history_change_reason for h in inv.history.order_by("history_id")][0] == "Found on the late list"
@@ -91,3 +97,30 @@ def test_refusals(exams_officer, investigator, registration_a, lead_a, senior_le
         )
     with pytest.raises(DomainError, match="cannot move"):
         services.investigation_close(actor=exams_officer, investigation=inv, reason="Too early")
+
+
+def test_record_behind_a_registration_links_the_learner_and_keeps_the_investigator_independent(
+        exams_officer, investigator, registration_a, lead_a):
+    """A case about an assessment record (or a claim, certificate or sample) reaches the learner and the
+    programme through its registration: a lead of that programme may not investigate it."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from certification import services as certification
+    from tests.factories import UnitFactory
+
+    unit = UnitFactory(qualification=registration_a.programme.qualification, number="1", glh=60)
+    with time_machine.travel(datetime(2027, 12, 1, 12, tzinfo=UTC), tick=False):
+        record = certification.assessment_record_create(
+            actor=exams_officer, registration=registration_a, unit=unit, grade="M", assessor=lead_a,
+            date_assessed=date(2027, 3, 1), attempt="first", authorised_by=None,
+        )
+        with pytest.raises(DomainError, match="independent") as refused:
+            services.investigation_open(actor=exams_officer, kind=Investigation.Kind.INACCURATE_CLAIM, summary="Grade unsupported",
+                                        investigator=lead_a, obj=record, reason="Spotted in sampling")
+        assert refused.value.field == "investigator"
+        inv = services.investigation_open(actor=exams_officer, kind=Investigation.Kind.INACCURATE_CLAIM, summary="Grade unsupported",
+                                          investigator=investigator, obj=record, reason="Spotted in sampling")
+    assert (inv.learner, inv.programme) == (registration_a.learner, registration_a.programme)
+    assert (inv.object_type, inv.object_id) == ("certification.assessmentrecord", str(record.pk))

@@ -141,3 +141,52 @@ def test_bad_as_of_is_refused():
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("purge_expired_records", "--as-of", "31/12/2030")
+
+
+def test_an_investigation_not_yet_closed_keeps_the_learner(programme_a, exams_officer):
+    from audit.models import Investigation
+    from tests.factories import UserFactory
+
+    reg = certificated(programme_a)
+    inv = Investigation.objects.create(
+        reference="INV-T-1", kind=Investigation.Kind.LATE_REGISTRATION, summary="x", learner=reg.learner,
+        investigator=UserFactory(), opened_by=exams_officer, opened_on=CERTIFICATED,
+    )
+    due, held = retention.assess(FIRST_PURGE_DAY)
+    assert reg.learner_id not in {c.learner_id for c in due}
+    assert [(c.learner_id, c.reason_kept) for c in held] == [(reg.learner_id, "under investigation")]
+    retention.purge(FIRST_PURGE_DAY)
+    assert Learner.objects.filter(pk=reg.learner_id).exists()
+    Investigation.objects.filter(pk=inv.pk).update(state=Investigation.State.CLOSED)
+    assert reg.learner_id in due_ids(FIRST_PURGE_DAY)
+    retention.purge(FIRST_PURGE_DAY)
+    assert not Learner.objects.filter(pk=reg.learner_id).exists()
+    assert not Investigation.objects.filter(pk=inv.pk).exists()
+    assert integrity.verify().intact
+
+
+def test_an_interrupted_purge_leaves_a_verifiable_trail_and_the_next_run_finishes(programme_a, monkeypatch):
+    regs = [certificated(programme_a) for _ in range(3)]
+    integrity.seal()
+    monkeypatch.setattr(retention, "BATCH_LEARNERS", 1)
+    real_batch = retention._purge_batch
+    calls = {"n": 0}
+
+    def interrupted(learner_ids, reference, using="default"):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # Ctrl-C (or a killed process) in the middle of the run
+        return real_batch(learner_ids, reference, using)
+
+    monkeypatch.setattr(retention, "_purge_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        retention.purge(FIRST_PURGE_DAY)
+    left = Learner.objects.filter(pk__in=[r.learner_id for r in regs]).count()
+    assert left == 2  # the first batch is gone for good, the interrupted one is untouched
+    assert integrity.verify().intact
+    monkeypatch.setattr(retention, "_purge_batch", real_batch)
+    run = retention.purge(FIRST_PURGE_DAY)
+    assert run.learners_purged == 2
+    assert not Learner.objects.filter(pk__in=[r.learner_id for r in regs]).exists()
+    result = integrity.verify()
+    assert result.intact, result.problems

@@ -153,3 +153,27 @@ def test_retention_page_lists_who_the_next_run_removes(client, exams_officer, pr
     client.force_login(exams_officer)
     body = client.get(reverse("audit:retention")).content.decode()
     assert str(old.learner) in body and "kept until" in body.lower()
+
+
+def test_pearson_reference_is_recorded_on_the_page_and_then_the_case_closes(client, exams_officer, investigation):
+    from django.utils import timezone
+
+    Investigation.objects.filter(pk=investigation.pk).update(
+        state=Investigation.State.REPORTED_TO_PEARSON, outcome="maladministration", pearson_form="M2",
+        pearson_sent_on=timezone.localdate(), pearson_reference="",
+    )
+    client.force_login(exams_officer)
+    url = reverse("audit:investigation_detail", args=[investigation.pk])
+    assert "Record Pearson's reference" in client.get(url).content.decode()
+    action = reverse("audit:investigation_action", args=[investigation.pk, "pearson_reference"])
+    client.post(action, {"pearson_reference": "", "reason": "x"})
+    investigation.refresh_from_db()
+    assert investigation.pearson_reference == ""
+    client.post(action, {"pearson_reference": "MAL/77", "reason": "Pearson replied"})
+    investigation.refresh_from_db()
+    assert investigation.pearson_reference == "MAL/77"
+    body = client.get(url).content.decode()
+    assert "MAL/77" in body and "Close the investigation" in body
+    client.post(reverse("audit:investigation_action", args=[investigation.pk, "close"]), {"reason": "Done"})
+    investigation.refresh_from_db()
+    assert investigation.state == Investigation.State.CLOSED

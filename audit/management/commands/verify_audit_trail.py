@@ -30,9 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"BROKEN {table}: no insert-only trigger")
         for problem in result.problems:
             self.stdout.write(f"BROKEN {problem}")
-        record(None, "audit.trail.verified", None, {
-            "intact": result.intact, "problems": len(result.problems), "rows": result.rows_checked,
-        })
+        record(None, "audit.trail.verified", None, result.event_data())
         if not result.intact:
             self.stdout.write(self.style.ERROR(f"The audit trail is NOT intact: {len(result.problems) + len(result.tables_without_trigger)} problem(s)."))
             sys.exit(1)
