@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.utils import timezone
 
 from .exceptions import DomainError
 
@@ -54,6 +55,8 @@ def _display(record, field_name: str, value) -> str:
     if isinstance(field, models.ForeignKey):
         target = field.related_model._default_manager.filter(pk=value).first()
         return str(target) if target is not None else f"#{value}"
+    if isinstance(field, models.DateTimeField) and hasattr(value, "strftime"):  # before DateField: a subclass
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else value.strftime("%d/%m/%Y %H:%M")
     if isinstance(field, models.DateField) and hasattr(value, "strftime"):
         return value.strftime("%d/%m/%Y")
     if isinstance(field, models.BooleanField):
