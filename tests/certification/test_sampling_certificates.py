@@ -232,3 +232,19 @@ def test_certificate_for_a_claim_not_submitted_is_refused(two_submitted_claims, 
     with pytest.raises(DomainError, match="expected only for a submitted claim"):
         _receive(claims[0], exams_officer)
     assert not Certificate.objects.exists()
+
+
+def test_issued_certificate_whose_record_later_lost_its_verification_is_a_broken_link(submitted, exams_officer, lead_a, at_claim_time):
+    """Through the real hooks: the learner's trace and the exams-office view name the broken link."""
+    from audit.trace import all_broken_links, registration_trace
+
+    cert = _receive(submitted, exams_officer)
+    services.certificate_issue(actor=exams_officer, certificate=cert, issued_on=CLAIM_DAY, method="collected")
+    reg = submitted.registration
+    assert not [i for i in registration_trace(reg, exams_officer) if i.status == "broken"]
+    record = submitted.units.first().record
+    services.assessment_record_change(actor=lead_a, record=record, changes={"grade": "D"}, reason="Remarked after issue")
+    broken = [i for i in registration_trace(reg, exams_officer) if i.status == "broken"]
+    assert broken and "no longer backed" in broken[0].problem and record.unit.number in broken[0].problem
+    assert any(link.registration_id == reg.pk and link.problem.startswith("Certificate issued with a unit not backed")
+               for link in all_broken_links(exams_officer))
