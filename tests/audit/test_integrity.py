@@ -116,7 +116,12 @@ def test_removing_a_row_and_its_entry_together_breaks_the_seal(registration_a):
 
 def test_verify_command_exit_codes(registration_a, capsys):
     call_command("verify_audit_trail")
-    assert "intact" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "intact" in out
+    from audit.models import TrailSeal
+
+    newest = TrailSeal.objects.order_by("-pk").first()
+    assert f"Newest seal: {newest.pk} covering entries up to {newest.last_entry_id}, MAC {newest.mac}." in out
     table, row = _history_table_and_row(registration_a)
     _without_triggers(f"UPDATE {table} SET history_change_reason = 'rewritten' WHERE history_id = %s", [row])
     with pytest.raises(SystemExit) as exit_info:

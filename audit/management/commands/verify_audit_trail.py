@@ -38,4 +38,9 @@ class Command(BaseCommand):
             new = integrity.seal(using)
             if new:
                 self.stdout.write(f"Sealed {new.entry_count:,} new entries (seal {new.pk}, {new.mac[:16]}…).")
+        from audit.models import TrailSeal
+
+        newest = TrailSeal.objects.using(using).order_by("-pk").first()
+        if newest is not None:  # keep this line outside the database: it shows a cut-off tail of the chain
+            self.stdout.write(f"Newest seal: {newest.pk} covering entries up to {newest.last_entry_id}, MAC {newest.mac}.")
         self.stdout.write(self.style.SUCCESS("The audit trail is intact."))
