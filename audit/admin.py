@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import (
     AuditEvent,
     Investigation,
@@ -12,17 +14,8 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail is never edited, not even here (the database would refuse it anyway)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
@@ -86,19 +79,10 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Investigation)
-class InvestigationAdmin(SimpleHistoryAdmin):
+class InvestigationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Read here; the workflow runs in the app (audit.services), which checks every step."""
 
     list_display = ["reference", "kind", "state", "outcome", "opened_on", "investigator"]
     list_filter = ["state", "kind", "outcome"]
     search_fields = ["reference", "summary"]
     inlines = [EvidenceInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

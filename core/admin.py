@@ -7,6 +7,20 @@ from .history import save_tracked
 from .models import BackgroundJob
 
 
+class ReadOnlyAdminMixin:
+    """For records that change only through their services (rules checked, reason kept) or never change
+    at all (the audit trail): the admin lists and shows them, nothing more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(admin.ModelAdmin):
     list_display = ["created_at", "title", "kind", "requested_by", "status", "progress_done", "progress_total"]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import AssessmentSeries, Entry, Result
 
 
@@ -10,18 +12,9 @@ class AssessmentSeriesAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Entries and results change only through the services (the rules, the notifications owed to
     Pearson, the reason in the history); the admin shows them and their history."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Entry)
