@@ -22,6 +22,9 @@ from tests.core.test_accessibility import PageAudit
 from tests.entries.factories import ResultFactory, SeriesFactory
 from tests.factories import LearnerFactory, ProgrammeFactory, RegistrationFactory, UnitFactory, UserFactory
 
+# Marked so that these run with the other database tests, before any transactional test flushes.
+pytestmark = pytest.mark.django_db
+
 APPS = ["core", "learners", "registrations", "checks", "entries", "certification", "audit"]
 PERSONAS = ["exams_officer", "lead_a", "quality_nominee", "senior_leader"]
 VIEW_DAY = datetime(2028, 6, 1, 12, tzinfo=UTC)
@@ -163,8 +166,12 @@ def build_data_set() -> dict:
 @pytest.fixture(scope="module")
 def data_set(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back afterwards."""
+    from tests.conftest import ensure_reference_data
+
     with django_db_blocker.unblock():
         with transaction.atomic():
+            # these tests carry no django_db mark, so they run after the transactional tests' flushes
+            ensure_reference_data()
             yield build_data_set()
             transaction.set_rollback(True)
 
