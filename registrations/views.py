@@ -1,16 +1,50 @@
-from django.contrib.auth.decorators import permission_required
-from django.db.models import Count
-from django.shortcuts import render
-from django.urls import reverse
+from datetime import datetime, time
 
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.services import record
+from core.exceptions import DomainError
+from core.exports import Sheet, build_xlsx, file_response
 from core.history import history_entries
 from core.pagination import paginate
 from core.panels import collect_panels
+from learners.models import Learner
+from learners.selectors import get_learner_for_user, learner_list
 
-from . import selectors
-from .deadlines import late_fee_band, registration_due_date
-from .forms import ProgrammeFilterForm, ProgrammeRegistrationFilterForm
-from .models import Registration
+from . import selectors, services
+from .deadlines import annotate_deadlines, late_fee_band, registration_due_date
+from .forms import (
+    BatchForm,
+    ConfirmForm,
+    DeadlineRuleForm,
+    LearnerPickFilterForm,
+    MarkSentForm,
+    NotificationFilterForm,
+    ProgrammeFilterForm,
+    ProgrammeForm,
+    ProgrammeRegistrationFilterForm,
+    QualificationForm,
+    ReasonForm,
+    RegisterLearnersForm,
+    RegistrationFilterForm,
+    SuiteRulesForm,
+    TransferInForm,
+    TransferOutForm,
+    TransferProgrammeForm,
+    UnitForm,
+    UploadForm,
+    WithdrawForm,
+)
+from .models import DeadlineRule, Programme, Qualification, QualificationSuite, Registration, RegistrationBatch, TransferIn
+from .rules import check_learner_for_pearson
+from .services import deletion_refusal
 
 
 @permission_required("registrations.view_programme", raise_exception=True)
@@ -34,9 +68,6 @@ def programme_detail(request, pk):
         programme=programme, state=filters.get("state", ""), search=filters.get("q", "").strip()
     )
     page = paginate(request, registrations)
-    from django.utils import timezone
-
-    from .deadlines import annotate_deadlines
 
     annotate_deadlines(page.object_list, timezone.localdate())
     return render(
@@ -55,8 +86,6 @@ def programme_detail(request, pk):
 
 @permission_required("registrations.view_registration", raise_exception=True)
 def registration_detail(request, pk):
-    from django.utils import timezone
-
     registration = selectors.get_registration_for_user(request.user, pk)
     due = registration_due_date(registration)
     submitted_on = timezone.localtime(registration.submitted_at).date() if registration.submitted_at else timezone.localdate()
@@ -86,12 +115,6 @@ def registration_detail(request, pk):
 
 @permission_required("registrations.view_registration", raise_exception=True)
 def registration_list(request):
-    from django.utils import timezone
-
-    from .deadlines import annotate_deadlines
-    from .forms import RegistrationFilterForm
-    from .models import Programme
-
     form = RegistrationFilterForm(request.GET or None, programmes=Programme.objects.visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     programme = filters.get("programme")
@@ -108,16 +131,7 @@ def registration_list(request):
 @permission_required("registrations.add_registration", raise_exception=True)
 def register(request):
     """Choose a programme and learners (filter, tick many) → draft registrations, each checked."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-    from django.urls import reverse
 
-    from learners.models import Learner
-    from learners.selectors import learner_list
-
-    from . import services
-    from .forms import LearnerPickFilterForm, RegisterLearnersForm
-    from .models import Programme, Registration
 
     programmes = Programme.objects.visible_to(request.user).filter(is_active=True).select_related("qualification")
     if request.method == "POST":
@@ -150,9 +164,6 @@ def register(request):
         already = Registration.objects.live().filter(programme=programme).values("learner_id")
         candidates = paginate(request, learner_list(user=request.user, search=(pick.cleaned_data.get("q", "") if pick.is_valid() else ""),
                                                    status=Learner.Status.ON_ROLL).exclude(pk__in=already), per_page=100)
-        from django.utils import timezone
-
-        from .rules import check_learner_for_pearson
 
         for learner in candidates.object_list:
             check = check_learner_for_pearson(learner, planned_completion_date=None, today=timezone.localdate())
@@ -169,16 +180,7 @@ def register(request):
 @permission_required("registrations.change_registration", raise_exception=True)
 def batch_new(request):
     """Submit draft registrations of one programme in a bulk registration file (one or many learners)."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-    from django.utils import timezone
 
-    from core.exceptions import DomainError
-
-    from . import services
-    from .deadlines import annotate_deadlines
-    from .forms import BatchForm
-    from .models import RegistrationBatch
 
     programme = selectors.get_programme_for_user(request.user, request.GET.get("programme") or request.POST.get("programme") or 0)
     drafts = selectors.drafts_for_programme(programme)
@@ -212,8 +214,6 @@ def batch_new(request):
 
 @permission_required("registrations.view_registration", raise_exception=True)
 def batch_list(request):
-    from .forms import UploadForm
-
     return render(request, "registrations/batch_list.html", {
         "page": paginate(request, selectors.batch_list(user=request.user)), "upload_form": UploadForm(),
     })
@@ -221,8 +221,6 @@ def batch_list(request):
 
 @permission_required("registrations.view_registration", raise_exception=True)
 def batch_detail(request, pk):
-    from .forms import UploadForm
-
     batch = selectors.get_batch_for_user(request.user, pk)
     registrations = batch.registrations.select_related("learner").order_by("learner__legal_last_name", "learner__legal_first_name")
     return render(request, "registrations/batch_detail.html", {
@@ -233,11 +231,6 @@ def batch_detail(request, pk):
 
 @permission_required("registrations.view_registration", raise_exception=True)
 def batch_download(request, pk):
-    from audit.services import record
-    from core.exports import file_response
-
-    from .models import RegistrationBatch
-
     batch = selectors.get_batch_for_user(request.user, pk)
     data = RegistrationBatch.objects.filter(pk=batch.pk).values_list("file_data", flat=True).get()
     record(request.user, "registrations.batch.download", batch, {"filename": batch.filename}, request=request)
@@ -246,15 +239,6 @@ def batch_download(request, pk):
 
 @permission_required("registrations.change_registration", raise_exception=True)
 def confirmations_upload(request):
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from audit.services import record
-    from core.exceptions import DomainError
-
-    from . import services
-    from .forms import UploadForm
-
     back = request.POST.get("next") or "registrations:batch_list"
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -277,12 +261,6 @@ def confirmations_upload(request):
 # --- Changes to one registration ------------------------------------------------------------------
 
 def _action_forms(request, registration):
-    from django.utils import timezone
-
-    from .forms import ConfirmForm, ReasonForm, TransferOutForm, TransferProgrammeForm, WithdrawForm
-    from .models import Programme
-    from .services import deletion_refusal
-
     S = registration.State
     forms = {}
     if registration.state == S.SUBMITTED:
@@ -307,13 +285,7 @@ def _action_forms(request, registration):
 @permission_required("registrations.change_registration", raise_exception=True)
 def registration_action(request, pk, action):
     """One change to a registration (confirm, withdraw, reinstate, delete, transfer…), through its service."""
-    from django.contrib import messages
-    from django.http import Http404
-    from django.shortcuts import redirect
 
-    from core.exceptions import DomainError
-
-    from . import services
 
     registration = selectors.get_registration_for_user(request.user, pk)
     forms = _action_forms(request, registration)
@@ -368,16 +340,6 @@ def registration_action(request, pk, action):
 
 @permission_required("registrations.add_registration", raise_exception=True)
 def transfer_in_new(request, learner_pk):
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from core.exceptions import DomainError
-    from learners.selectors import get_learner_for_user
-
-    from . import services
-    from .forms import TransferInForm
-    from .models import Programme
-
     learner = get_learner_for_user(request.user, learner_pk)
     programmes = Programme.objects.visible_to(request.user).filter(is_active=True, centre=learner.centre_id)
     form = TransferInForm(request.POST or None, programmes=programmes)
@@ -400,14 +362,6 @@ def transfer_in_new(request, learner_pk):
 
 @permission_required("registrations.change_registration", raise_exception=True)
 def transfer_in_tick(request, pk):
-    from django.contrib import messages
-    from django.shortcuts import get_object_or_404, redirect
-
-    from core.exceptions import DomainError
-
-    from . import services
-    from .models import TransferIn
-
     transfer = get_object_or_404(TransferIn.objects.visible_to(request.user).select_related("registration"), pk=pk)
     if request.method == "POST":
         try:
@@ -424,8 +378,6 @@ def transfer_in_tick(request, pk):
 
 @permission_required("registrations.view_pearsonnotification", raise_exception=True)
 def notification_queue(request):
-    from .forms import MarkSentForm, NotificationFilterForm
-
     form = NotificationFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     show = filters.get("show") or "owed"
@@ -437,11 +389,6 @@ def notification_queue(request):
 
 @permission_required("registrations.view_pearsonnotification", raise_exception=True)
 def notification_export(request):
-    from django.utils import timezone
-
-    from audit.services import record
-    from core.exports import Sheet, build_xlsx, file_response
-
     notifications = selectors.notification_queue(kind=request.GET.get("kind", ""), show="owed")
     rows = [
         [n.pk, n.raised_at.astimezone(timezone.get_current_timezone()).strftime("%d/%m/%Y"), n.get_kind_display(),
@@ -461,15 +408,6 @@ def notification_export(request):
 
 @permission_required("registrations.change_pearsonnotification", raise_exception=True)
 def notification_mark_sent(request):
-    from datetime import datetime, time
-
-    from django.contrib import messages
-    from django.shortcuts import redirect
-    from django.utils import timezone
-
-    from . import services
-    from .forms import MarkSentForm
-
     form = MarkSentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -491,10 +429,6 @@ def notification_mark_sent(request):
 
 def _save_with(request, form, save, success: str, default_reason: str):
     """Run a save service for a bound ModelForm; DomainError/ValidationError go back onto the form."""
-    from django.contrib import messages
-    from django.core.exceptions import ValidationError
-
-    from core.exceptions import DomainError
 
     try:
         obj = save(form.save(commit=False), form.cleaned_data.get("reason") or default_reason)
@@ -510,19 +444,12 @@ def _save_with(request, form, save, success: str, default_reason: str):
 
 @permission_required("registrations.view_qualification", raise_exception=True)
 def qualification_list(request):
-    from .models import Qualification
-
     qualifications = Qualification.objects.select_related("suite").annotate(unit_count=Count("units")).order_by("title")
     return render(request, "registrations/qualification_list.html", {"page": paginate(request, qualifications)})
 
 
 @permission_required("registrations.view_qualification", raise_exception=True)
 def qualification_detail(request, pk):
-    from django.shortcuts import get_object_or_404
-
-    from .forms import UnitForm, UploadForm
-    from .models import Qualification
-
     qualification = get_object_or_404(Qualification.objects.select_related("suite"), pk=pk)
     return render(request, "registrations/qualification_detail.html", {
         "qualification": qualification, "units": qualification.units.all(), "unit_form": UnitForm(),
@@ -532,15 +459,8 @@ def qualification_detail(request, pk):
 
 @permission_required("registrations.add_qualification", raise_exception=True)
 def qualification_edit(request, pk=None):
-    from django.shortcuts import get_object_or_404, redirect
-
-    from . import services
-    from .forms import QualificationForm
-    from .models import Qualification
-
     instance = get_object_or_404(Qualification, pk=pk) if pk else None
     if pk and not request.user.has_perm("registrations.change_qualification"):
-        from django.core.exceptions import PermissionDenied
         raise PermissionDenied
     form = QualificationForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -556,13 +476,6 @@ def qualification_edit(request, pk=None):
 
 @permission_required("registrations.add_unit", raise_exception=True)
 def unit_add(request, pk):
-    from django.contrib import messages
-    from django.shortcuts import get_object_or_404, redirect
-
-    from . import services
-    from .forms import UnitForm
-    from .models import Qualification
-
     qualification = get_object_or_404(Qualification, pk=pk)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -580,16 +493,6 @@ def unit_add(request, pk):
 
 @permission_required("registrations.add_unit", raise_exception=True)
 def units_upload(request, pk):
-    from django.contrib import messages
-    from django.shortcuts import get_object_or_404, redirect
-
-    from audit.services import record
-    from core.exceptions import DomainError
-
-    from . import services
-    from .forms import UploadForm
-    from .models import Qualification
-
     qualification = get_object_or_404(Qualification, pk=pk)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -606,11 +509,6 @@ def units_upload(request, pk):
 
 @permission_required("registrations.add_programme", raise_exception=True)
 def programme_edit(request, pk=None):
-    from django.shortcuts import redirect
-
-    from . import services
-    from .forms import ProgrammeForm
-
     instance = selectors.get_programme_for_user(request.user, pk) if pk else None
     form = ProgrammeForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -630,8 +528,6 @@ def programme_edit(request, pk=None):
 
 @permission_required("registrations.view_deadlinerule", raise_exception=True)
 def rules(request):
-    from .models import DeadlineRule, QualificationSuite
-
     deadline_rules = DeadlineRule.objects.prefetch_related("fee_bands").order_by("-academic_year", "registration_mode")
     return render(request, "registrations/rules.html", {
         "deadline_rules": deadline_rules, "suites": QualificationSuite.objects.order_by("name"),
@@ -640,16 +536,6 @@ def rules(request):
 
 @permission_required("registrations.view_deadlinerule", raise_exception=True)
 def deadline_rule_edit(request, pk=None):
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404, redirect
-
-    from core.exceptions import DomainError
-
-    from . import services
-    from .forms import DeadlineRuleForm
-    from .models import DeadlineRule
-
     if not request.user.has_perm("registrations.change_deadlinerule" if pk else "registrations.add_deadlinerule"):
         raise PermissionDenied
     rule = get_object_or_404(DeadlineRule, pk=pk) if pk else None
@@ -674,15 +560,6 @@ def deadline_rule_edit(request, pk=None):
 
 @permission_required("registrations.change_qualificationsuite", raise_exception=True)
 def suite_rules_edit(request, pk):
-    from django.contrib import messages
-    from django.shortcuts import get_object_or_404, redirect
-
-    from core.exceptions import DomainError
-
-    from . import services
-    from .forms import SuiteRulesForm
-    from .models import QualificationSuite
-
     suite = get_object_or_404(QualificationSuite, pk=pk)
     form = SuiteRulesForm(request.POST or None, initial={
         "external_resit_limit": suite.external_resit_limit, "terminal_rule": suite.terminal_rule,
