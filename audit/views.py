@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -7,8 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.history import history_entries
 from core.jobs import job_start
 from core.pagination import paginate
+from learners.models import Learner
+from registrations.models import Registration
 
 from . import integrity, retention, selectors, services
 from .forms import (
@@ -22,6 +26,7 @@ from .forms import (
     ReasonForm,
 )
 from .models import AuditEvent, Investigation, PurgeRun, RetentionHold, RetentionPolicy, TrailSeal
+from .trace import all_broken_links, registration_trace
 
 # --- Audit events --------------------------------------------------------------------------------
 
@@ -65,8 +70,6 @@ def integrity_verify(request):
 
 @permission_required("audit.view_integrity", raise_exception=True)
 def retention_page(request):
-    from learners.models import Learner
-
     today = timezone.localdate()
     due, held = retention.assess(today)
     soon = [c for c in retention.upcoming(today, 90) if c.learner_id not in {d.learner_id for d in due}]
@@ -97,8 +100,6 @@ def investigation_list(request):
 
 
 def _resolve(object_type: str, object_id: str):
-    from django.apps import apps
-
     if not object_type:
         return None
     try:
@@ -110,8 +111,6 @@ def _resolve(object_type: str, object_id: str):
 
 @permission_required("audit.run_investigation", raise_exception=True)
 def investigation_new(request):
-    from learners.models import Learner
-
     initial = {k: request.GET.get(k, "") for k in ("breach_key", "object_type", "object_id", "kind", "summary")}
     if request.GET.get("learner_id"):
         initial["learner_id"] = request.GET["learner_id"]
@@ -135,8 +134,6 @@ def investigation_new(request):
 
 @permission_required("audit.view_investigation", raise_exception=True)
 def investigation_detail(request, pk):
-    from core.history import history_entries
-
     investigation = selectors.get_investigation_for_user(request.user, pk)
     return render(request, "audit/investigation_detail.html", {
         "investigation": investigation,
@@ -228,10 +225,7 @@ def investigation_evidence_download(request, pk, evidence_pk):
 
 @login_required
 def learner_trace(request, learner_pk):
-    from learners.models import Learner
-    from registrations.models import Registration
 
-    from .trace import registration_trace
 
     if not request.user.has_perm("registrations.view_registration"):
         raise PermissionDenied
@@ -250,7 +244,5 @@ def learner_trace(request, learner_pk):
 
 @permission_required("audit.view_integrity", raise_exception=True)
 def broken_links(request):
-    from .trace import all_broken_links
-
     links = sorted(all_broken_links(request.user), key=lambda link: (link.programme_name, link.learner_name, link.stage))
     return render(request, "audit/broken_links.html", {"page": paginate(request, links), "count": len(links)})

@@ -1,17 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
 
+from audit.services import record
 from core.exceptions import DomainError
 from core.history import history_entries
 from core.pagination import paginate
 from core.panels import collect_panels
+from core.spreadsheets import SpreadsheetError
 from registrations.models import Programme
 
 from . import selectors, services
-from .forms import LearnerCorrectionForm, LearnerFilterForm
-from .models import Learner
+from .forms import HeaderMappingForm, ImportConfirmForm, LearnerCorrectionForm, LearnerFilterForm, LearnerImportUploadForm
+from .imports import summary_lines
+from .models import Learner, LearnerImport
 
 
 @permission_required("learners.view_learner", raise_exception=True)
@@ -67,11 +71,7 @@ IMPORT_FILTERS = [("", "All rows"), ("rejected", "Rejected"), ("new", "New"), ("
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_upload(request):
-    from audit.services import record
-    from core.spreadsheets import SpreadsheetError
 
-    from .forms import LearnerImportUploadForm
-    from .models import LearnerImport
 
     form = LearnerImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -90,19 +90,14 @@ def import_upload(request):
 
 
 def _get_import(pk):
-    from django.shortcuts import get_object_or_404
 
-    from .models import LearnerImport
 
     return get_object_or_404(LearnerImport.objects.select_related("centre", "uploaded_by", "confirmed_by"), pk=pk)
 
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_preview(request, pk):
-    from django.core.paginator import Paginator
 
-    from .forms import HeaderMappingForm, ImportConfirmForm
-    from .imports import summary_lines
 
     batch = _get_import(pk)
     show = request.GET.get("show", "")
@@ -123,8 +118,6 @@ def import_preview(request, pk):
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_remap(request, pk):
-    from .forms import HeaderMappingForm
-
     batch = _get_import(pk)
     if request.method != "POST":
         return redirect(batch)
@@ -144,8 +137,6 @@ def import_remap(request, pk):
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_confirm(request, pk):
-    from .forms import ImportConfirmForm
-
     batch = _get_import(pk)
     form = ImportConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
