@@ -137,6 +137,7 @@ class PurgeRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
+        INTERRUPTED = "stopped", "Interrupted (the next run finished the work)"
         DRY_RUN = "dry_run", "Dry run"
 
     reference = models.CharField(max_length=64, unique=True)

@@ -303,6 +303,9 @@ def purge(as_of: date, *, run_by: str = "", progress=None) -> PurgeRun:
     """Remove every learner due on `as_of`. Returns the purge log row (counts only)."""
     years = RetentionPolicy.current_years()
     due, held = assess(as_of, years)
+    # A run still "running" was stopped part-way (each batch is committed on its own); this run takes
+    # up what it left, so say so in the log.
+    PurgeRun.objects.filter(status=PurgeRun.Status.RUNNING).update(status=PurgeRun.Status.INTERRUPTED)
     run = PurgeRun.objects.create(
         reference=uuid.uuid4().hex, as_of=as_of, retention_years=years, learners_held=len(held), run_by=run_by[:150]
     )

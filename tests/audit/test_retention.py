@@ -185,8 +185,11 @@ def test_an_interrupted_purge_leaves_a_verifiable_trail_and_the_next_run_finishe
     assert left == 2  # the first batch is gone for good, the interrupted one is untouched
     assert integrity.verify().intact
     monkeypatch.setattr(retention, "_purge_batch", real_batch)
+    stopped = PurgeRun.objects.get(status=PurgeRun.Status.RUNNING)
     run = retention.purge(FIRST_PURGE_DAY)
     assert run.learners_purged == 2
+    stopped.refresh_from_db()
+    assert stopped.status == PurgeRun.Status.INTERRUPTED and run.status == PurgeRun.Status.FINISHED
     assert not Learner.objects.filter(pk__in=[r.learner_id for r in regs]).exists()
     result = integrity.verify()
     assert result.intact, result.problems
