@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.exceptions import DomainError
-from core.history import save_tracked
+from core.history import bulk_save_tracked, save_tracked
 from registrations.models import Registration, Unit
 from registrations.services import registration_certificate, registrations_certificate_many
 
@@ -622,19 +622,6 @@ def claim_for_certificate(registration: Registration) -> CertificateClaim | None
             .order_by("-created_at").first())
 
 
-def _bulk_set(model, objs: list, fields: list[str], *, actor, reason: str) -> None:
-    """Write the same new values of `fields` (already set on every object) with one UPDATE per chunk,
-    and one history row per object carrying the actor and its `_change_reason` (else `reason`)."""
-    if not objs:
-        return
-    values = {f: getattr(objs[0], f) for f in fields}
-    if any(getattr(o, f) != v for o in objs for f, v in values.items()):
-        raise ValueError("_bulk_set writes one value per field: group the objects by value first")
-    for start in range(0, len(objs), 500):
-        model.objects.filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
-    model.history.bulk_history_create(objs, batch_size=500, update=True, default_user=actor, default_change_reason=reason)
-
-
 @dataclass
 class CertificateIn:
     """One certificate as Pearson printed it, to be logged against `claim_id`."""
@@ -744,8 +731,8 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
         received.append(claim)
     reason = "Certificate received from Pearson"
     certs = bulk_create_with_history(certs, Certificate, default_user=actor, batch_size=500, default_change_reason=reason)
-    _bulk_set(Certificate, superseded, ["superseded"], actor=actor, reason="Replaced by the new certificate from Pearson")
-    _bulk_set(CertificateClaim, received, ["state", "updated_at"], actor=actor, reason=reason)
+    bulk_save_tracked(Certificate, superseded, ["superseded"], actor=actor, reason="Replaced by the new certificate from Pearson")
+    bulk_save_tracked(CertificateClaim, received, ["state", "updated_at"], actor=actor, reason=reason)
     for cert in certs:
         claim = claims[cert.claim_id]
         claim._change_reason = None  # the next history row carries the check's own reason
@@ -758,8 +745,8 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
             reg = claim.registration
             if claim.kind != CertificateClaim.Kind.INTERIM and reg.state == Registration.State.REGISTERED:
                 certificated[reg.pk] = cert.received_on
-    _bulk_set(CertificateClaim, discrepant, ["state"], actor=actor, reason="Certificate does not match the claim and records")
-    _bulk_set(CertificateClaim, checked, ["state"], actor=actor, reason="Certificate checked against the claim and records")
+    bulk_save_tracked(CertificateClaim, discrepant, ["state"], actor=actor, reason="Certificate does not match the claim and records")
+    bulk_save_tracked(CertificateClaim, checked, ["state"], actor=actor, reason="Certificate checked against the claim and records")
     # The date each registration is certificated on is its certificate's date received.
     registrations_certificate_many(actor=actor, certificated_on=certificated,
                                    reason="Certificate received and checked: the retention clock starts")

@@ -27,6 +27,23 @@ def save_tracked(obj: models.Model, *, actor, reason: str, update_fields: list[s
         obj.save()
 
 
+
+def bulk_save_tracked(model, objs: list, fields: list[str], *, actor, reason: str) -> None:
+    """`save_tracked` for many rows that take the same new values of `fields` (already set on every
+    object): one UPDATE per chunk of 500, and one history row per object carrying the actor and its own
+    `_change_reason` if it has one (else `reason`). Group the objects by value before calling."""
+    if not objs:
+        return
+    if not (reason or "").strip():
+        raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    values = {f: getattr(objs[0], f) for f in fields}
+    if any(getattr(o, f) != v for o in objs for f, v in values.items()):
+        raise ValueError("bulk_save_tracked writes one value per field: group the objects by value first")
+    for start in range(0, len(objs), 500):
+        model.objects.filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
+    model.history.bulk_history_create(objs, batch_size=500, update=True, default_user=actor,
+                                      default_change_reason=reason.strip())
+
 @dataclass
 class FieldChange:
     field: str

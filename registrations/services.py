@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from core.history import save_tracked
+from core.history import bulk_save_tracked, save_tracked
 from learners.models import Learner
 
 from .models import (
@@ -343,8 +343,6 @@ def registrations_certificate_many(*, actor, certificated_on: dict[int, date], r
     writes them, with one history row each carrying the actor and the reason."""
     if not certificated_on:
         return []
-    if not (reason or "").strip():
-        raise DomainError("Say why (a reason is required).", field="reason")
     registrations = list(
         Registration.objects.select_for_update(of=("self",)).select_related("learner").filter(pk__in=list(certificated_on))
     )
@@ -353,11 +351,8 @@ def registrations_certificate_many(*, actor, certificated_on: dict[int, date], r
         _move(registration, S.CERTIFICATED)
         registration.certificated_on = certificated_on[registration.pk]
         by_day.setdefault(registration.certificated_on, []).append(registration)
-    for day, rows in by_day.items():
-        for start in range(0, len(rows), 500):
-            Registration.objects.filter(pk__in=[r.pk for r in rows[start:start + 500]]).update(state=S.CERTIFICATED, certificated_on=day)
-    Registration.history.bulk_history_create(registrations, batch_size=500, update=True, default_user=actor,
-                                             default_change_reason=reason.strip())
+    for rows in by_day.values():
+        bulk_save_tracked(Registration, rows, ["state", "certificated_on"], actor=actor, reason=reason)
     return registrations
 
 
