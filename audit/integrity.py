@@ -286,20 +286,24 @@ def instance_digest(instance) -> str:
 
 
 def ledger_instances(instances, using: str = "default") -> None:
-    """One ledger entry per row, in the order given (the seals cover id ranges). Written with one
-    executemany: this runs for every history row, and the ORM's per-value compilation was most of an
-    import's cost."""
+    """One ledger entry per row, in the order given (the seals cover id ranges)."""
+    _write_entries([(label(type(obj)), obj.pk, instance_digest(obj)) for obj in instances if obj.pk is not None], using)
+
+
+def ledger_rows(model, rows, using: str = "default") -> None:
+    """`ledger_instances` for rows written without model instances: [(pk, {attname: value})]."""
+    _write_entries([(label(model), pk, row_digest(model, pk, values)) for pk, values in rows], using)
+
+
+def _write_entries(entries: list[tuple[str, int, str]], using: str) -> None:
+    # core.bulk, not the ORM: this runs for every history row, and the ORM's per-value compilation was
+    # most of an import's cost.
+    from core.bulk import insert_rows
+
     from .models import TrailEntry
 
-    rows = [(label(type(obj)), obj.pk, instance_digest(obj)) for obj in instances if obj.pk is not None]
-    if not rows:
-        return
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(TrailEntry._meta.get_field(name).column) for name in ("table", "row_id", "digest"))
-    with connection.cursor() as cursor:
-        # identifiers come from the model, values are parameters
-        cursor.executemany(f"INSERT INTO {quote(TrailEntry._meta.db_table)} ({columns}) VALUES (%s, %s, %s)", rows)  # noqa: S608
+    fields = [TrailEntry._meta.get_field(name) for name in ("table", "row_id", "digest")]
+    insert_rows(TrailEntry, fields, entries, using=using)
 
 
 def adopt_unledgered(using: str = "default") -> int:

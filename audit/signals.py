@@ -43,6 +43,8 @@ from django.db.backends.signals import connection_created  # noqa: E402
 from django.db.models.signals import post_migrate, post_save  # noqa: E402
 from simple_history.signals import post_create_historical_m2m_records  # noqa: E402
 
+from core.history import history_rows_created  # noqa: E402
+
 from . import integrity  # noqa: E402
 
 connection_created.connect(integrity.register_sqlite_function, dispatch_uid="audit_sqlite_purge_switch")
@@ -61,6 +63,11 @@ def _ledgered() -> set:
 def ledger_saved_row(sender, instance, created, raw=False, using="default", **kwargs):
     if created and not raw and sender in _ledgered():
         integrity.ledger_instances([instance], using)
+
+
+@receiver(history_rows_created, dispatch_uid="audit_ledger_bulk_tracked")
+def ledger_bulk_tracked_rows(sender, rows, using="default", **kwargs):
+    integrity.ledger_rows(sender, rows, using)
 
 
 @receiver(post_create_historical_m2m_records, dispatch_uid="audit_ledger_m2m_history")

@@ -3,10 +3,18 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .exceptions import DomainError
+
+# Sent by `bulk_create_tracked` after it wrote history rows without model instances:
+# sender = the historical model, rows = [(history_id, {attname: value})], using = the database alias.
+# The audit app gives each row its ledger entry.
+history_rows_created = Signal()
 
 
 def save_tracked(obj: models.Model, *, actor, reason: str, update_fields: list[str] | None = None, clean: bool = True) -> None:
@@ -43,6 +51,51 @@ def bulk_save_tracked(model, objs: list, fields: list[str], *, actor, reason: st
         model.objects.filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
     model.history.bulk_history_create(objs, batch_size=500, update=True, default_user=actor,
                                       default_change_reason=reason.strip())
+
+
+def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "default") -> list:
+    """`save_tracked` for many new rows: insert them and their "Created" history rows (actor, reason) in
+    a handful of statements, and return the objects with their primary keys.
+
+    What `simple_history.utils.bulk_create_with_history` writes, row for row, but without building a
+    historical model instance per row or the ORM's per-value compilation (`core.bulk`): the MIS import's
+    budget is measured against the time openpyxl takes to read the file. Like `bulk_create`, no
+    `full_clean`, `save()` or signals run: validate first, and let the database's constraints refuse the rest.
+    """
+    if not objs:
+        return []
+    if not (reason or "").strip():
+        raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    reason = reason.strip()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for obj in objs:
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                f.pre_save(obj, add=True)
+    pks = insert_rows(model, fields, [[getattr(o, f.attname) for f in fields] for o in objs], using=using, returning=True)
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return objs
+
+    history_model = model.history.model
+    when = timezone.now()
+    user_id = getattr(actor, "pk", None)
+    tracked = [f.attname for f in history_model.tracked_fields]
+    values = [
+        {
+            **{name: getattr(obj, name) for name in tracked},
+            "history_date": when, "history_user_id": user_id, "history_type": "+",
+            "history_change_reason": getattr(obj, "_change_reason", None) or reason,
+        }
+        for obj in objs
+    ]
+    history_fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
+    history_ids = insert_rows(history_model, history_fields, [[row[f.attname] for f in history_fields] for row in values],
+                              using=using, returning=True)
+    history_rows_created.send(sender=history_model, rows=list(zip(history_ids, values, strict=True)), using=using)
+    return objs
 
 @dataclass
 class FieldChange:

@@ -9,15 +9,18 @@ and changed learners in one transaction, with history, exactly as previewed.
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.spreadsheets import Table, match_headers, normalise_header, parse_date
 from core.validators import ULN_NOT_KNOWN, validate_candidate_number, validate_uci, validate_uln
+from registrations.models import Registration
 from registrations.rules import needs_transliteration
 
 from .models import Centre, Learner
@@ -66,6 +69,7 @@ class Preview:
     unknown_headers: list[str]
     problems: list[str]  # the file as a whole (missing columns)
     rows: list[dict] = field(default_factory=list)
+    fingerprint: str = ""  # of the learners the rows were compared with (see `fingerprint`)
 
     @property
     def summary(self) -> dict:
@@ -220,7 +224,7 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
                     and normalise_header(h) in {normalise_header(a) for a in ALIASES["legal_first_name"]}]
         if shadowed:
             match.mapping["preferred_name"] = shadowed[0]
-    preview = Preview(mapping=match.mapping, unknown_headers=match.unknown, problems=[])
+    preview = Preview(mapping=match.mapping, unknown_headers=match.unknown, problems=[], fingerprint=_digest([]))
     if match.missing:
         preview.problems.append(
             "The file has no column for: " + ", ".join(FIELD_LABELS[m] for m in match.missing)
@@ -249,15 +253,13 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
                                            "message": f"{label} {value} appears on more than one row ({rows})."})
 
     mis_ids = [p["mis_id"] for p in parsed if p["mis_id"]]
+    known_to_pearson = Registration.objects.filter(learner=OuterRef("pk"), state__in=["submitted", "registered", "withdrawn", "certificated", "grade_declined"])
     existing = {
         learner.mis_id: learner
-        for learner in Learner.objects.filter(centre=centre, mis_id__in=mis_ids).only("id", "mis_id", "updated_at", *COMPARED)
+        for learner in Learner.objects.filter(centre=centre, mis_id__in=mis_ids)
+        .only("id", "mis_id", "updated_at", *COMPARED).annotate(known_to_pearson=Exists(known_to_pearson))
     }
-    registered = set(
-        Learner.objects.filter(pk__in=[learner.pk for learner in existing.values()])
-        .filter(registrations__state__in=["submitted", "registered", "withdrawn", "certificated", "grade_declined"])
-        .values_list("pk", flat=True)
-    )
+    preview.fingerprint = _digest((learner.pk, learner.mis_id, learner.updated_at) for learner in existing.values())
     # Identifiers already held by a different learner.
     owners = {}
     for key, qs_filter in (("uln", "uln__in"), ("uci", "uci__in")):
@@ -303,7 +305,7 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
         item["changes"] = changes
         item["shown_changes"] = [[FIELD_LABELS[n], _shown(n, o), _shown(n, v)] for n, (o, v) in changes.items()]
         item["action"] = CHANGED if changes else UNCHANGED
-        if changes and learner.pk in registered and any(n in PEARSON_FIELDS for n in changes):
+        if changes and learner.known_to_pearson and any(n in PEARSON_FIELDS for n in changes):
             item["notify_pearson"] = True
             item["flags"].append("Registered with Pearson: the change will be queued to tell Pearson.")
     preview.rows = parsed
@@ -311,15 +313,21 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
 
 
 def fingerprint(centre: Centre, rows: list[dict]) -> str:
-    """A digest of the learners a preview was compared with (ids and last-change times)."""
+    """A digest of the learners a preview was compared with (ids and last-change times), read again at
+    confirmation: if it differs, somebody changed one of them in between."""
     mis_ids = sorted({r["mis_id"] for r in rows if r.get("mis_id")})
-    digest = hashlib.sha256()
+    learners = []
     for chunk_start in range(0, len(mis_ids), 2000):
         chunk = mis_ids[chunk_start:chunk_start + 2000]
-        for pk, mis_id, updated in (
-            Learner.objects.filter(centre=centre, mis_id__in=chunk).order_by("mis_id").values_list("pk", "mis_id", "updated_at")
-        ):
-            digest.update(f"{pk}|{mis_id}|{updated.isoformat()}\n".encode())
+        learners += Learner.objects.filter(centre=centre, mis_id__in=chunk).values_list("pk", "mis_id", "updated_at")
+    return _digest(learners)
+
+
+def _digest(learners: Iterable[tuple[int, str, datetime]]) -> str:
+    # Sorted here, not by the database: its collation must not change the digest.
+    digest = hashlib.sha256()
+    for pk, mis_id, updated in sorted(learners, key=lambda learner: learner[1]):
+        digest.update(f"{pk}|{mis_id}|{updated.isoformat()}\n".encode())
     return digest.hexdigest()
 
 

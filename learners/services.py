@@ -4,7 +4,7 @@ learner already sent to Pearson raises a notification owed to Pearson."""
 from django.db import transaction
 
 from core.exceptions import DomainError
-from core.history import save_tracked
+from core.history import bulk_create_tracked, save_tracked
 
 from .models import Centre, Learner
 
@@ -88,7 +88,7 @@ def learner_import_preview(*, actor, centre: Centre, data: bytes, filename: str,
 
     from audit.services import record
 
-    from .imports import build_preview, fingerprint
+    from .imports import build_preview
     from .models import LearnerImport
 
     table = _read_import(data, filename)
@@ -102,7 +102,7 @@ def learner_import_preview(*, actor, centre: Centre, data: bytes, filename: str,
     batch.summary = {**preview.summary, "unknown_headers": preview.unknown_headers, "headers": table.headers,
                      "overrides": overrides or {}}
     batch.problems = preview.problems
-    batch.fingerprint = fingerprint(centre, preview.rows)
+    batch.fingerprint = preview.fingerprint
     save_tracked(batch, actor=actor, reason="Learner file checked (preview)", clean=False)
     record(actor, "learners.import.preview", batch, {"filename": filename, **preview.summary})
     return batch
@@ -127,7 +127,7 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
 
     from django.db import IntegrityError
     from django.utils import timezone
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+    from simple_history.utils import bulk_update_with_history
 
     from audit.services import record
     from registrations.models import PearsonNotification
@@ -157,10 +157,9 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
     new_rows = [r for r in batch.rows if r["action"] == NEW]
     changed_rows = [r for r in batch.rows if r["action"] == CHANGED]
     try:
-        created = bulk_create_with_history(
-            [Learner(centre=batch.centre, **typed(r["values"])) for r in new_rows], Learner,
-            batch_size=1000, default_user=actor, default_change_reason=reason,
-        ) if new_rows else []
+        created = bulk_create_tracked(
+            Learner, [Learner(centre=batch.centre, **typed(r["values"])) for r in new_rows], actor=actor, reason=reason,
+        )
         updated_fields: set[str] = set()
         learners = Learner.objects.in_bulk([r["learner_id"] for r in changed_rows])
         to_update = []
