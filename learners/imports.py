@@ -253,7 +253,7 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
                                            "message": f"{label} {value} appears on more than one row ({rows})."})
 
     mis_ids = [p["mis_id"] for p in parsed if p["mis_id"]]
-    known_to_pearson = Registration.objects.filter(learner=OuterRef("pk"), state__in=["submitted", "registered", "withdrawn", "certificated", "grade_declined"])
+    known_to_pearson = Registration.objects.filter(learner=OuterRef("pk"), state__in=Registration.HELD_BY_PEARSON)
     existing = {
         learner.mis_id: learner
         for learner in Learner.objects.filter(centre=centre, mis_id__in=mis_ids)

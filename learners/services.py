@@ -47,9 +47,9 @@ def learner_update(*, actor, learner: Learner, changes: dict, reason: str) -> Le
     pearson_changes = {
         name: [_plain(before[name]), _plain(changed[name])] for name in PEARSON_FIELDS if name in changed
     }
-    known_to_pearson = learner.registrations.exclude(
-        state__in=[Registration.State.DRAFT, Registration.State.DELETED]
-    ).select_related("programme__qualification")
+    known_to_pearson = learner.registrations.filter(state__in=Registration.HELD_BY_PEARSON).select_related(
+        "programme__qualification"
+    )
     if pearson_changes and known_to_pearson.exists():
         labels = ", ".join(str(Learner._meta.get_field(n).verbose_name) for n in pearson_changes)
         notification_raise(

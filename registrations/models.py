@@ -247,6 +247,10 @@ class Registration(models.Model):
         INDIVIDUAL_UNITS = "individual_units", "Individual Units"
 
     CLOSED_STATES = (State.DELETED, State.TRANSFERRED_OUT)
+    # Pearson holds the learner's details from submission on (a deleted registration is gone, a
+    # transferred one is not): a correction of legal name, date of birth, sex or ULN must be notified.
+    HELD_BY_PEARSON = (State.SUBMITTED, State.REGISTERED, State.WITHDRAWN, State.TRANSFERRED_OUT,
+                       State.CERTIFICATED, State.GRADE_DECLINED)
 
     learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="registrations")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="registrations")

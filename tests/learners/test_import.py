@@ -122,6 +122,21 @@ def test_changes_show_old_and_new_and_registered_learners_queue_a_notification(e
     assert PearsonNotification.objects.filter(learner=learner, kind="learner_details", sent_at__isnull=True).exists()
 
 
+@pytest.mark.parametrize("state,owed", [("transferred_out", True), ("certificated", True), ("draft", False), ("deleted", False)])
+def test_an_import_owes_pearson_a_correction_exactly_when_a_manual_one_would(exams_officer, centre, programme_a, state, owed):
+    """Pearson holds the details of a learner transferred out or certificated, not of a draft or deleted one:
+    the import and the learner page apply the one rule (Registration.HELD_BY_PEARSON)."""
+    services.learner_import_confirm(actor=exams_officer, batch=preview(exams_officer, centre, samples.sims_clean(1)))
+    learner = Learner.objects.get(mis_id="A00001")
+    RegistrationFactory(learner=learner, programme=programme_a, state=state)
+    data = samples.csv_bytes(["Adno,Legal Surname,Legal Forename,DOB,Gender",
+                              f"A00001,Renamed,{learner.legal_first_name},{learner.date_of_birth:%d/%m/%Y},{learner.sex}"])
+    batch = services.learner_import_preview(actor=exams_officer, centre=centre, data=data, filename="fix.csv")
+    assert batch.rows[0]["action"] == "changed" and batch.rows[0]["notify_pearson"] is owed
+    services.learner_import_confirm(actor=exams_officer, batch=batch)
+    assert PearsonNotification.objects.filter(learner=learner, kind="learner_details").exists() is owed
+
+
 def test_confirm_refused_if_learners_changed_since_preview(exams_officer, centre):
     services.learner_import_confirm(actor=exams_officer, batch=preview(exams_officer, centre, samples.sims_clean(2)))
     batch = preview(exams_officer, centre, samples.sims_clean(3))
