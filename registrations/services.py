@@ -152,12 +152,41 @@ def registrations_draft_many(
     return created, refused
 
 
+def names_at_submission(registration: Registration, *, today: date) -> tuple[str | None, tuple[str, str] | None]:
+    """Check the learner again as the registration goes to Pearson: (why it cannot go, or None;
+    the names Pearson must now get if the legal name was corrected since drafting, or None).
+    Pearson gets the learner's current legal name; a new transliteration is the officer's to confirm."""
+    from .rules import check_learner_for_pearson
+
+    check = check_learner_for_pearson(registration.learner, planned_completion_date=registration.planned_completion_date,
+                                      today=today)
+    if check.problems:
+        return " ".join(check.problems), None
+    names = (check.first.pearson, check.last.pearson)
+    if names == (registration.pearson_first_names, registration.pearson_last_names):
+        return None, None
+    if check.transliterations:
+        shown = ", ".join(f"{a} → {b}" for a, b in check.transliterations)
+        return (f"the legal name changed since the draft and needs a transliteration confirmed ({shown}): "
+                "delete this draft and draft it again"), None
+    return None, names
+
+
 @transaction.atomic
 def registration_submit(*, actor, registration: Registration, reason: str = "Submitted to Pearson", late_reason: str = "") -> Registration:
+    """One registration sent to Pearson on its own (the pages send even one learner as a bulk file,
+    `batch_submit`); the same checks of the learner's details and due date."""
     from .deadlines import registration_due_date
 
     registration = _lock(registration)
     _move(registration, S.SUBMITTED)
+    problem, names = names_at_submission(registration, today=timezone.localdate())
+    if problem:
+        raise DomainError(f"{registration.learner.full_legal_name}: {problem}. Nothing was submitted.")
+    fields = ["state", "submitted_at", "late_reason"]
+    if names:
+        registration.pearson_first_names, registration.pearson_last_names = names
+        fields += ["pearson_first_names", "pearson_last_names"]
     due = registration_due_date(registration)
     if due is not None and timezone.localdate() > due:
         if not late_reason.strip():
@@ -167,7 +196,7 @@ def registration_submit(*, actor, registration: Registration, reason: str = "Sub
             )
         registration.late_reason = late_reason.strip()
     registration.submitted_at = timezone.now()
-    save_tracked(registration, actor=actor, reason=reason, update_fields=["state", "submitted_at", "late_reason"])
+    save_tracked(registration, actor=actor, reason=reason, update_fields=fields)
     return registration
 
 
@@ -427,7 +456,6 @@ def batch_submit(
     """
     from .deadlines import _rules, registration_due_date
     from .models import RegistrationBatch
-    from .rules import check_learner_for_pearson
 
     order_number = (order_number or "").strip()
     if not _ORDER_RE.match(order_number):
@@ -458,16 +486,11 @@ def batch_submit(
     problems = []
     renamed: dict[int, tuple[str, str]] = {}  # drafts whose learner's legal name was corrected since drafting
     for r in locked:
-        check = check_learner_for_pearson(r.learner, planned_completion_date=r.planned_completion_date, today=today)
-        if check.problems:
-            problems.append(f"{r.learner.full_legal_name}: {' '.join(check.problems)}")
-        elif (check.first.pearson, check.last.pearson) != (r.pearson_first_names, r.pearson_last_names):
-            if check.transliterations:  # a new transliteration is the officer's to confirm, never silent
-                shown = ", ".join(f"{a} → {b}" for a, b in check.transliterations)
-                problems.append(f"{r.learner.full_legal_name}: the legal name changed since the draft and needs a "
-                                f"transliteration confirmed ({shown}): delete this draft and draft it again")
-            else:
-                renamed[r.pk] = (check.first.pearson, check.last.pearson)
+        problem, names = names_at_submission(r, today=today)
+        if problem:
+            problems.append(f"{r.learner.full_legal_name}: {problem}")
+        elif names:
+            renamed[r.pk] = names
     if problems:
         raise DomainError("Correct these learners first (nothing was submitted): " + " | ".join(problems[:10]))
     rules = _rules()

@@ -30,6 +30,34 @@ def test_happy_path_draft_to_registered_records_who_and_why(draft, exams_officer
     assert [h.state for h in reg.history.order_by("history_id")] == ["draft", "submitted", "registered"]
 
 
+@time_machine.travel(date(2026, 10, 1))
+def test_one_registration_submitted_on_its_own_is_checked_like_a_bulk_file(draft, exams_officer):
+    """registration_submit re-checks the learner as batch_submit does: a corrected legal name goes to Pearson
+    as corrected, a name now needing a transliteration is refused, and nothing is half-saved."""
+    from learners.services import learner_update
+
+    learner_update(actor=exams_officer, learner=draft.learner, changes={"legal_first_name": "Zoë"}, reason="MIS typo")
+    with pytest.raises(DomainError, match="needs a transliteration confirmed \\(Zoë → ZOE\\)"):
+        services.registration_submit(actor=exams_officer, registration=draft)
+    draft.refresh_from_db()
+    assert draft.state == S.DRAFT
+    learner_update(actor=exams_officer, learner=draft.learner, changes={"legal_first_name": "Zoe", "legal_last_name": "Corrected"},
+                   reason="MIS typo")
+    reg = services.registration_submit(actor=exams_officer, registration=draft)
+    assert reg.state == S.SUBMITTED and (reg.pearson_first_names, reg.pearson_last_names) == ("ZOE", "CORRECTED")
+    assert reg.history.order_by("-history_id").first().pearson_last_names == "CORRECTED"
+
+
+@time_machine.travel(date(2026, 10, 1))
+def test_one_registration_with_details_pearson_would_refuse_is_not_submitted(draft, exams_officer):
+    type(draft.learner).objects.filter(pk=draft.learner_id).update(legal_first_name="Maximilianalexander Jo")  # > 20 letters
+    draft.refresh_from_db()
+    with pytest.raises(DomainError, match="Nothing was submitted"):
+        services.registration_submit(actor=exams_officer, registration=draft)
+    draft.refresh_from_db()
+    assert draft.state == S.DRAFT
+
+
 @time_machine.travel(date(2026, 11, 20))
 def test_late_submission_needs_a_reason_and_falls_in_a_fee_band(draft, exams_officer):
     assert registration_due_date(draft) == date(2026, 11, 1)
