@@ -56,6 +56,7 @@ class HeaderMatch:
     mapping: dict[str, str]  # canonical name -> header as written in the file
     unknown: list[str] = field(default_factory=list)  # headers in the file we did not recognise
     missing: list[str] = field(default_factory=list)  # required canonical names not found
+    superseded: dict[str, str] = field(default_factory=dict)  # header -> canonical name another header already holds
 
 
 def normalise_header(text: str) -> str:
@@ -89,14 +90,17 @@ def match_headers(
             lookup.setdefault(normalise_header(spelling), canonical)
     mapping: dict[str, str] = {}
     unknown = []
+    superseded: dict[str, str] = {}
     for header in headers:
         canonical = (overrides or {}).get(header) or lookup.get(normalise_header(header))
         if canonical and canonical not in mapping:
             mapping[canonical] = header
-        elif not canonical and header:
+        elif canonical:
+            superseded[header] = canonical
+        elif header:
             unknown.append(header)
     missing = [name for name in required if name not in mapping]
-    return HeaderMatch(mapping, unknown, missing)
+    return HeaderMatch(mapping, unknown, missing, superseded)
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:

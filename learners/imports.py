@@ -70,6 +70,7 @@ class Preview:
     problems: list[str]  # the file as a whole (missing columns)
     rows: list[dict] = field(default_factory=list)
     fingerprint: str = ""  # of the learners the rows were compared with (see `fingerprint`)
+    unused_headers: list[list[str]] = field(default_factory=list)  # [file heading, our field, heading read instead]
 
     @property
     def summary(self) -> dict:
@@ -224,7 +225,12 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
                     and normalise_header(h) in {normalise_header(a) for a in ALIASES["legal_first_name"]}]
         if shadowed:
             match.mapping["preferred_name"] = shadowed[0]
-    preview = Preview(mapping=match.mapping, unknown_headers=match.unknown, problems=[], fingerprint=_digest([]))
+            match.superseded.pop(shadowed[0], None)
+    # Recognised but not read, because another column holds that field ("Surname" beside "Legal Surname"):
+    # shown on the preview so that nobody wonders which of the two was imported.
+    unused = [[header, FIELD_LABELS[name], match.mapping[name]] for header, name in match.superseded.items()]
+    preview = Preview(mapping=match.mapping, unknown_headers=match.unknown, problems=[], fingerprint=_digest([]),
+                      unused_headers=unused)
     if match.missing:
         preview.problems.append(
             "The file has no column for: " + ", ".join(FIELD_LABELS[m] for m in match.missing)
@@ -331,14 +337,25 @@ def _digest(learners: Iterable[tuple[int, str, datetime]]) -> str:
     return digest.hexdigest()
 
 
+def columns_read(batch) -> list[tuple[str, str]]:
+    """For the preview page: each heading of the file and how it was read."""
+    fields = {header: FIELD_LABELS[name] for name, header in batch.column_mapping.items()}
+    unused = {header: f"Not used: {label} is read from “{used}”" for header, label, used in batch.summary.get("unused_headers", [])}
+    return [(header, fields.get(header) or unused.get(header) or "Not recognised: not imported")
+            for header in batch.summary.get("headers", [])]
+
+
 def summary_lines(summary: dict, problems: list[str], rows: list[dict], *, limit: int | None = None) -> list[str]:
-    """The plain-text summary the command prints (and the page shows as its headline)."""
+    """The plain-text summary the command prints: file problems, the counts (the page's headline, always
+    the line after the problems), columns not used, then each rejected row's errors."""
     lines = [*problems]
     lines.append(
         f"{summary.get('total', 0)} rows: {summary.get('new', 0)} new, {summary.get('changed', 0)} changed, "
         f"{summary.get('unchanged', 0)} unchanged, {summary.get('rejected', 0)} rejected; "
         f"{summary.get('flagged', 0)} flagged for attention."
     )
+    for header, label, used in summary.get("unused_headers", []):
+        lines.append(f"Column “{header}” is not used: {label} is read from “{used}”.")
     rejected = [r for r in rows if r["action"] == REJECTED]
     for row in rejected[:limit] if limit else rejected:
         for error in row["errors"]:

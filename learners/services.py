@@ -100,7 +100,7 @@ def learner_import_preview(*, actor, centre: Centre, data: bytes, filename: str,
     batch.column_mapping = preview.mapping
     batch.rows = preview.rows
     batch.summary = {**preview.summary, "unknown_headers": preview.unknown_headers, "headers": table.headers,
-                     "overrides": overrides or {}}
+                     "unused_headers": preview.unused_headers, "overrides": overrides or {}}
     batch.problems = preview.problems
     batch.fingerprint = preview.fingerprint
     save_tracked(batch, actor=actor, reason="Learner file checked (preview)", clean=False)

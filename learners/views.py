@@ -14,7 +14,7 @@ from registrations.models import Programme
 
 from . import selectors, services
 from .forms import HeaderMappingForm, ImportConfirmForm, LearnerCorrectionForm, LearnerFilterForm, LearnerImportUploadForm
-from .imports import summary_lines
+from .imports import columns_read, summary_lines
 from .models import Learner, LearnerImport
 
 
@@ -97,8 +97,6 @@ def _get_import(pk):
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_preview(request, pk):
-
-
     batch = _get_import(pk)
     show = request.GET.get("show", "")
     rows = batch.rows
@@ -109,7 +107,7 @@ def import_preview(request, pk):
     mapping_headers = batch.summary.get("unknown_headers", []) + list(batch.summary.get("overrides", {}))
     mapping_form = HeaderMappingForm(headers=mapping_headers, current=batch.column_mapping) if mapping_headers else None
     return render(request, "learners/import_preview.html", {
-        "batch": batch, "page": Paginator(rows, 100).get_page(request.GET.get("page")),
+        "batch": batch, "page": Paginator(rows, 100).get_page(request.GET.get("page")), "columns": columns_read(batch),
         "show": show, "filters": IMPORT_FILTERS, "mapping_form": mapping_form,
         "confirm_form": ImportConfirmForm(), "headline": summary_lines(batch.summary, [], [])[0],
         "can_confirm": batch.state == "previewed" and not batch.problems and not batch.summary.get("rejected"),

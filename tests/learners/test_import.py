@@ -275,6 +275,23 @@ def test_legal_names_and_sex_win_over_preferred_ones_whatever_the_column_order(e
     assert values["preferred_name"] == "Bex"
 
 
+def test_columns_read_instead_of_another_are_shown_not_dropped_silently(client, exams_officer, centre, tmp_path, capsys):
+    """"Surname" beside "Legal Surname" and "Gender" beside "Sex" are not imported: the preview, the page and
+    the command say so, and which column each field was read from."""
+    name, data = samples.legal_and_preferred_names_csv()
+    batch = preview(exams_officer, centre, (name, data))
+    assert batch.summary["unused_headers"] == [["Surname", "Legal last name", "Legal Surname"], ["Gender", "Sex", "Sex"]]
+    client.force_login(exams_officer)
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "How the columns were read" in page
+    assert "<td>Surname</td><td>Not used: Legal last name is read from “Legal Surname”</td>" in page
+    assert "<td>Forename</td><td>Preferred name</td>" in page and "<td>Legal Forename</td><td>Legal first name(s)</td>" in page
+    path = tmp_path / name
+    path.write_bytes(data)
+    call_command("import_learners", str(path), "--centre", centre.number, "--dry-run")
+    assert "Column “Gender” is not used: Sex is read from “Sex”." in capsys.readouterr().out
+
+
 def test_impossible_date_is_named_in_the_form_expected(exams_officer, centre):
     data = samples.csv_bytes(["MIS ID,Surname,Forename,DOB,Sex", "L001,Bad,Date,31/02/2009,F", "L002,Us,Date,12/25/2009,F"])
     batch = preview(exams_officer, centre, ("dates.csv", data))
