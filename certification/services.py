@@ -8,10 +8,9 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from core.exceptions import DomainError
-from core.history import bulk_save_tracked, save_tracked
+from core.history import bulk_create_tracked, bulk_save_tracked, save_tracked
 from registrations.models import Registration, Unit
 from registrations.services import registration_certificate, registrations_certificate_many
 
@@ -461,9 +460,9 @@ def round_open(
         population=len(population), opened_by=actor,
     )
     save_tracked(rnd, actor=actor, reason=reason)
-    bulk_create_with_history(
-        [SampledClaim(round=rnd, claim_id=cid, why=why) for cid, why in sorted(chosen.items())],
-        SampledClaim, default_user=actor, default_change_reason=reason, batch_size=500,
+    bulk_create_tracked(
+        SampledClaim, [SampledClaim(round=rnd, claim_id=cid, why=why) for cid, why in sorted(chosen.items())],
+        actor=actor, reason=reason,
     )
     return rnd
 
@@ -730,7 +729,7 @@ def certificates_receive_many(*, actor, items: list[CertificateIn]) -> list[Cert
         claim._change_reason = f"{item.reason}: certificate {item.number}"
         received.append(claim)
     reason = "Certificate received from Pearson"
-    certs = bulk_create_with_history(certs, Certificate, default_user=actor, batch_size=500, default_change_reason=reason)
+    certs = bulk_create_tracked(Certificate, certs, actor=actor, reason=reason)
     bulk_save_tracked(Certificate, superseded, ["superseded"], actor=actor, reason="Replaced by the new certificate from Pearson")
     bulk_save_tracked(CertificateClaim, received, ["state", "updated_at"], actor=actor, reason=reason)
     for cert in certs:

@@ -13,11 +13,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from audit.services import record
 from core.exceptions import DomainError
-from core.history import save_tracked
+from core.history import bulk_create_tracked, save_tracked
 from core.validators import validate_uln
 from learners.models import Learner, Sex
 from registrations.models import PearsonNotification, Programme, Registration
@@ -92,9 +91,9 @@ def round_open(
         raise DomainError("Choose at least one programme.", field="programmes")
     check_round = CheckRound(name=name.strip(), due_date=due_date, opened_by=actor)
     save_tracked(check_round, actor=actor, reason=reason)
-    lists = bulk_create_with_history(
-        [ProgrammeCheck(round=check_round, programme_id=pid) for pid in programme_ids], ProgrammeCheck,
-        default_user=actor, default_change_reason=reason,
+    lists = bulk_create_tracked(
+        ProgrammeCheck, [ProgrammeCheck(round=check_round, programme_id=pid) for pid in programme_ids],
+        actor=actor, reason=reason,
     )
     list_by_programme = {c.programme_id: c.pk for c in lists}
     rows = (
@@ -508,12 +507,7 @@ def statements_issue(*, actor, registrations, method: str, email_to: dict | None
         for r in registrations
     ]
     label = dict(Statement.Method.choices)[method].lower()
-    created = bulk_create_with_history(
-        statements, Statement, default_user=actor, default_change_reason=f"Registration statement {label}"
-    )
-    for original, saved in zip(statements, created, strict=True):
-        saved.registration = original.registration
-    return created
+    return bulk_create_tracked(Statement, statements, actor=actor, reason=f"Registration statement {label}")
 
 
 def statement_token(statement: Statement) -> str:

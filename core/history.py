@@ -68,10 +68,11 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
         raise DomainError("Say why this change is being made (a reason is required).", field="reason")
     reason = reason.strip()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj in objs:
-        for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                f.pre_save(obj, add=True)
+        obj._prepare_related_fields_for_save(operation_name="bulk_create_tracked")  # as bulk_create: no unsaved parents
+        for f in stamped:
+            f.pre_save(obj, add=True)
     pks = insert_rows(model, fields, [[getattr(o, f.attname) for f in fields] for o in objs], using=using, returning=True)
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from core.exceptions import DomainError
+from core.history import bulk_create_tracked
 from core.roles import EXAMS_OFFICER
 
 from .models import AssessmentSeries, Entry, Result
@@ -63,14 +63,13 @@ def seed_demo_data(*, centre, users, stdout) -> None:
               entered_on=past.entry_deadline, entered_by=actor)
         for reg in registrations[: len(registrations) // 3]
     ]
-    past_entries = bulk_create_with_history(past_entries, Entry, default_user=actor,
-                                            default_change_reason="Demo data: past entries")
+    past_entries = bulk_create_tracked(Entry, past_entries, actor=actor, reason="Demo data: past entries")
     results = [
         Result(series=past, registration=e.registration, unit=e.unit, entry=e, grade="U" if i % 4 == 0 else "P",
                received_on=past.results_date)
         for i, e in enumerate(past_entries)
     ]
-    bulk_create_with_history(results, Result, default_user=actor, default_change_reason="Demo data: past results")
+    bulk_create_tracked(Result, results, actor=actor, reason="Demo data: past results")
     today = timezone.localdate()
     target = next((s for s in series.values() if series_window(s, today) != "closed"), None)
     if target is None:

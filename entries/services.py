@@ -1,7 +1,7 @@
 """Every change to assessment series, entries and results.
 
 Keyword-only functions, one transaction each, recording who and why (history rows via
-`save_tracked` / `bulk_create_with_history`). Refusals raise `DomainError`; a bulk entry saves the
+`save_tracked` / `bulk_create_tracked`). Refusals raise `DomainError`; a bulk entry saves the
 entries that pass the rules and returns the refused ones with their reasons (each entry is a separate
 line on Pearson's entry file, so one learner's problem should not hold up the rest of the group).
 """
@@ -13,11 +13,11 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from audit.services import record
 from core.exceptions import DomainError
-from core.history import save_tracked
+from core.history import bulk_create_tracked, save_tracked
 from core.spreadsheets import Table, match_headers, normalise_header
 from registrations.models import PearsonNotification, Registration, Unit
 from registrations.services import notification_raise
@@ -177,9 +177,7 @@ def entries_create(
         change_reason = reason.strip() + (f" (late: {late_reason.strip()})" if is_late else "")
         try:
             with transaction.atomic():
-                created = bulk_create_with_history(
-                    new_entries, Entry, batch_size=500, default_user=actor, default_change_reason=change_reason,
-                )
+                created = bulk_create_tracked(Entry, new_entries, actor=actor, reason=change_reason)
         except IntegrityError:
             raise DomainError(
                 f"Someone else entered some of these learners for {series} at the same moment. "
@@ -422,7 +420,7 @@ def results_import(*, actor, series: AssessmentSeries, table: Table, filename: s
         else:
             outcome.unchanged += 1
     if to_create:
-        bulk_create_with_history(to_create, Result, batch_size=500, default_user=actor, default_change_reason=reason)
+        bulk_create_tracked(Result, to_create, actor=actor, reason=reason)
     if to_update:
         bulk_update_with_history(
             to_update, Result, ["grade", "entry", "received_on"], batch_size=500, default_user=actor,
