@@ -66,6 +66,8 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
         return []
     if not (reason or "").strip():
         raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    if any(obj.pk is not None for obj in objs):
+        raise ValueError("bulk_create_tracked creates new rows: their primary keys come from the database")
     reason = reason.strip()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
@@ -97,6 +99,7 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
                               using=using, returning=True)
     history_rows_created.send(sender=history_model, rows=list(zip(history_ids, values, strict=True)), using=using)
     return objs
+
 
 @dataclass
 class FieldChange:
