@@ -350,7 +350,7 @@ def summary_lines(summary: dict, problems: list[str], rows: list[dict], *, limit
     the line after the problems), columns not used, then each rejected row's errors."""
     lines = [*problems]
     lines.append(
-        f"{summary.get('total', 0)} rows: {summary.get('new', 0)} new, {summary.get('changed', 0)} changed, "
+        f"{summary.get('total', 0)} row{'' if summary.get('total', 0) == 1 else 's'}: {summary.get('new', 0)} new, {summary.get('changed', 0)} changed, "
         f"{summary.get('unchanged', 0)} unchanged, {summary.get('rejected', 0)} rejected; "
         f"{summary.get('flagged', 0)} flagged for attention."
     )

@@ -253,7 +253,7 @@ def test_mapping_an_unknown_column_on_the_page(client, exams_officer, centre):
     client.post(reverse("learners:import_remap", args=[batch.pk]), {"h0": "mis_id"})
     batch.refresh_from_db()
     assert not batch.problems and batch.summary["new"] == 1
-    assert "1 rows: 1 new" in client.get(batch.get_absolute_url()).content.decode()
+    assert "1 row: 1 new" in client.get(batch.get_absolute_url()).content.decode()
 
 
 def test_queue_export_neutralises_cells_that_would_run_as_formulas(client, exams_officer, registration_a):
