@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Exams office"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import lookups, signals  # noqa: F401

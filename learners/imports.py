@@ -262,18 +262,18 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
     known_to_pearson = Registration.objects.filter(learner=OuterRef("pk"), state__in=Registration.HELD_BY_PEARSON)
     existing = {
         learner.mis_id: learner
-        for learner in Learner.objects.filter(centre=centre, mis_id__in=mis_ids)
+        for learner in Learner.objects.filter(centre=centre, mis_id__any_of=mis_ids)
         .only("id", "mis_id", "updated_at", *COMPARED).annotate(known_to_pearson=Exists(known_to_pearson))
     }
     preview.fingerprint = _digest((learner.pk, learner.mis_id, learner.updated_at) for learner in existing.values())
     # Identifiers already held by a different learner.
     owners = {}
-    for key, qs_filter in (("uln", "uln__in"), ("uci", "uci__in")):
+    for key, qs_filter in (("uln", "uln__any_of"), ("uci", "uci__any_of")):
         wanted = [p["values"][key] for p in parsed if p["values"].get(key)]
         owners[key] = dict(Learner.objects.filter(**{qs_filter: wanted}).values_list(key, "mis_id")) if wanted else {}
     wanted = [p["values"]["candidate_number"] for p in parsed if p["values"].get("candidate_number")]
     owners["candidate_number"] = dict(
-        Learner.objects.filter(centre=centre, candidate_number__in=wanted).values_list("candidate_number", "mis_id")
+        Learner.objects.filter(centre=centre, candidate_number__any_of=wanted).values_list("candidate_number", "mis_id")
     ) if wanted else {}
 
     for item in parsed:
@@ -325,7 +325,7 @@ def fingerprint(centre: Centre, rows: list[dict]) -> str:
     learners = []
     for chunk_start in range(0, len(mis_ids), 2000):
         chunk = mis_ids[chunk_start:chunk_start + 2000]
-        learners += Learner.objects.filter(centre=centre, mis_id__in=chunk).values_list("pk", "mis_id", "updated_at")
+        learners += Learner.objects.filter(centre=centre, mis_id__any_of=chunk).values_list("pk", "mis_id", "updated_at")
     return _digest(learners)
 
 
