@@ -225,8 +225,6 @@ def investigation_evidence_download(request, pk, evidence_pk):
 
 @login_required
 def learner_trace(request, learner_pk):
-
-
     if not request.user.has_perm("registrations.view_registration"):
         raise PermissionDenied
     learner = Learner.objects.visible_to(request.user).filter(pk=learner_pk).first()

@@ -71,8 +71,6 @@ IMPORT_FILTERS = [("", "All rows"), ("rejected", "Rejected"), ("new", "New"), ("
 
 @permission_required("learners.add_learner", raise_exception=True)
 def import_upload(request):
-
-
     form = LearnerImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -90,8 +88,6 @@ def import_upload(request):
 
 
 def _get_import(pk):
-
-
     return get_object_or_404(LearnerImport.objects.select_related("centre", "uploaded_by", "confirmed_by"), pk=pk)
 
 

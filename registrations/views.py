@@ -131,8 +131,6 @@ def registration_list(request):
 @permission_required("registrations.add_registration", raise_exception=True)
 def register(request):
     """Choose a programme and learners (filter, tick many) → draft registrations, each checked."""
-
-
     programmes = Programme.objects.visible_to(request.user).filter(is_active=True).select_related("qualification")
     if request.method == "POST":
         form = RegisterLearnersForm(request.POST, programmes=programmes,
@@ -180,8 +178,6 @@ def register(request):
 @permission_required("registrations.change_registration", raise_exception=True)
 def batch_new(request):
     """Submit draft registrations of one programme in a bulk registration file (one or many learners)."""
-
-
     programme = selectors.get_programme_for_user(request.user, request.GET.get("programme") or request.POST.get("programme") or 0)
     drafts = selectors.drafts_for_programme(programme)
     if request.method == "POST":
@@ -285,8 +281,6 @@ def _action_forms(request, registration):
 @permission_required("registrations.change_registration", raise_exception=True)
 def registration_action(request, pk, action):
     """One change to a registration (confirm, withdraw, reinstate, delete, transfer…), through its service."""
-
-
     registration = selectors.get_registration_for_user(request.user, pk)
     forms = _action_forms(request, registration)
     if action not in forms or isinstance(forms[action], str) or request.method != "POST":
