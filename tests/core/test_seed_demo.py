@@ -11,7 +11,7 @@ from certification.models import AssessmentRecord
 from core.roles import EXAMS_OFFICER, QUALITY_NOMINEE, SENIOR_LEADER, SUBJECT_LEAD
 from core.validators import is_valid_uci, is_valid_uln
 from learners.models import Centre, Learner
-from registrations.models import Programme, Registration
+from registrations.models import Programme, Registration, RegistrationBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,10 @@ def test_builds_a_realistic_centre_and_running_twice_changes_nothing(settings, m
     assert not history.filter(history_user__isnull=True).exists()
     assert not history.filter(history_change_reason="").exists()
     assert Registration.objects.exclude(late_reason="").exists()
+    # Cohorts go to Pearson in bulk registration files, kept with their batches, as the pages send them.
+    sent = Registration.objects.exclude(state=Registration.State.DRAFT).filter(transferred_from__isnull=True)
+    assert sent.exists() and not sent.filter(batch__isnull=True).exists()
+    assert all(bytes(b.file_data).startswith(b"PK") for b in RegistrationBatch.objects.all())
 
     records = AssessmentRecord.objects.all()
     assert records.filter(iv_outcome="agreed").exists()

@@ -157,6 +157,7 @@ class Demo:
     next_pearson: int = 1
     used_ulns: set = field(default_factory=set)
     accented: list = field(default_factory=lambda: list(ACCENTED))
+    next_order: int = 0  # bulk registration files sent
 
     def pearson_number(self, year: int) -> str:
         self.next_pearson += 1
@@ -378,8 +379,10 @@ class Command(BaseCommand):
 
     def register(self, demo: Demo, learners: list, programme, *, drafted: date, submitted: date | None,
                  confirmed: date | None, late_reason: str = "") -> list:
-        """Draft, submit and confirm a batch the way the exams office does it: all on the same days."""
-        from registrations.services import registration_confirm, registration_create_draft, registration_submit
+        """Draft, submit and confirm a batch the way the exams office does it: all on the same days, the
+        submission as one bulk registration file (kept with its batch, as the pages make it)."""
+        from registrations.models import Registration
+        from registrations.services import batch_submit, registration_confirm, registration_create_draft
 
         eo = demo.users["exams.officer"]
         completion = programme.planned_end_date
@@ -394,11 +397,12 @@ class Command(BaseCommand):
             ]
         if submitted:
             with at(submitted):
-                regs = [
-                    registration_submit(actor=eo, registration=r, reason="Sent to Pearson in the bulk registration file",
-                                        late_reason=late_reason)
-                    for r in regs
-                ]
+                demo.next_order += 1
+                batch_submit(actor=eo, registrations=regs, registration_type=Registration.RegistrationType.FULL_AWARD,
+                             enrolment_date=programme.start_date, order_number=f"NFA{submitted:%y%m%d}{demo.next_order:02d}",
+                             late_reason=late_reason)
+            fresh = Registration.objects.in_bulk([r.pk for r in regs])
+            regs = [fresh[r.pk] for r in regs]  # in the order given: the cohorts pick learners by position
         if confirmed:
             with at(confirmed):
                 regs = [
