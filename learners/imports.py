@@ -313,7 +313,7 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
         item["action"] = CHANGED if changes else UNCHANGED
         if changes and learner.known_to_pearson and any(n in PEARSON_FIELDS for n in changes):
             item["notify_pearson"] = True
-            item["flags"].append("Registered with Pearson: the change will be queued to tell Pearson.")
+            item["flags"].append("Pearson holds this learner's details: the change will be queued to tell Pearson.")
     preview.rows = parsed
     return preview
 
