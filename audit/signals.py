@@ -76,7 +76,9 @@ def ledger_m2m_history(sender, created_rows, **kwargs):
 
 
 def _patch_bulk_history_create() -> None:
-    """simple-history's bulk_history_create writes rows with bulk_create (no signal): ledger them too."""
+    """simple-history's bulk_history_create writes rows with bulk_create (no signal): ledger them too.
+    The project's services write history in bulk through core.history (ledgered by `history_rows_created`);
+    this keeps any use of simple-history's own bulk helpers from leaving rows with no ledger entry."""
     from simple_history.manager import HistoryManager
 
     original = HistoryManager.bulk_history_create

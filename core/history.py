@@ -8,7 +8,7 @@ from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .bulk import insert_rows
+from .bulk import insert_rows, update_rows
 from .exceptions import DomainError
 
 # Sent by `bulk_create_tracked` after it wrote history rows without model instances:
@@ -35,22 +35,26 @@ def save_tracked(obj: models.Model, *, actor, reason: str, update_fields: list[s
         obj.save()
 
 
-
-def bulk_save_tracked(model, objs: list, fields: list[str], *, actor, reason: str) -> None:
-    """`save_tracked` for many rows that take the same new values of `fields` (already set on every
-    object): one UPDATE per chunk of 500, and one history row per object carrying the actor and its own
-    `_change_reason` if it has one (else `reason`). Group the objects by value before calling."""
-    if not objs:
-        return
+def _require_reason(reason: str) -> str:
     if not (reason or "").strip():
         raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    return reason.strip()
+
+
+def bulk_save_tracked(model, objs: list, fields: list[str], *, actor, reason: str, using: str = "default") -> None:
+    """`save_tracked` for many rows that take the same new values of `fields` (already set on every
+    object): one UPDATE per chunk of 500, and one history row per object carrying the actor and its own
+    `_change_reason` if it has one (else `reason`). Group the objects by value before calling; for rows
+    that each take their own values, `bulk_update_tracked`."""
+    if not objs:
+        return
+    reason = _require_reason(reason)
     values = {f: getattr(objs[0], f) for f in fields}
     if any(getattr(o, f) != v for o in objs for f, v in values.items()):
         raise ValueError("bulk_save_tracked writes one value per field: group the objects by value first")
     for start in range(0, len(objs), 500):
-        model.objects.filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
-    model.history.bulk_history_create(objs, batch_size=500, update=True, default_user=actor,
-                                      default_change_reason=reason.strip())
+        model.objects.using(using).filter(pk__in=[o.pk for o in objs[start:start + 500]]).update(**values)
+    _write_history(model, objs, "~", actor=actor, reason=reason, using=using)
 
 
 def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "default") -> list:
@@ -64,11 +68,9 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
     """
     if not objs:
         return []
-    if not (reason or "").strip():
-        raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    reason = _require_reason(reason)
     if any(obj.pk is not None for obj in objs):
         raise ValueError("bulk_create_tracked creates new rows: their primary keys come from the database")
-    reason = reason.strip()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj in objs:
@@ -79,9 +81,35 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
     for obj, pk in zip(objs, pks, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return objs
+    _write_history(model, objs, "+", actor=actor, reason=reason, using=using)
+    return objs
 
+
+def bulk_update_tracked(model, objs: list, fields: list[str], *, actor, reason: str, using: str = "default") -> None:
+    """`save_tracked(update_fields=fields)` for many rows, each with its own new values already set on the
+    object: auto-now fields are stamped, the rows updated in a few statements (`core.bulk.update_rows`,
+    where Django's `bulk_update` builds a CASE per field and row) and each gets its "Changed" history row.
+    No `full_clean`, `save()` or signals run: validate first."""
+    if not objs:
+        return
+    reason = _require_reason(reason)
+    if any(obj.pk is None for obj in objs):
+        raise ValueError("bulk_update_tracked changes saved rows: save new ones with bulk_create_tracked")
+    stamped = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    columns = {model._meta.get_field(name) for name in fields} | set(stamped)
+    columns = sorted(columns, key=lambda f: f.attname)
+    for obj in objs:
+        for f in stamped:
+            f.pre_save(obj, add=False)
+    update_rows(model, columns, [(obj.pk, [getattr(obj, f.attname) for f in columns]) for obj in objs], using=using)
+    _write_history(model, objs, "~", actor=actor, reason=reason, using=using)
+
+
+def _write_history(model, objs: list, history_type: str, *, actor, reason: str, using: str) -> None:
+    """One history row per object, as it now stands (what simple-history's bulk_history_create writes),
+    without a historical model instance per row; the audit app ledgers them (`history_rows_created`)."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
     history_model = model.history.model
     when = timezone.now()
     user_id = getattr(actor, "pk", None)
@@ -89,16 +117,15 @@ def bulk_create_tracked(model, objs: list, *, actor, reason: str, using: str = "
     values = [
         {
             **{name: getattr(obj, name) for name in tracked},
-            "history_date": when, "history_user_id": user_id, "history_type": "+",
+            "history_date": when, "history_user_id": user_id, "history_type": history_type,
             "history_change_reason": getattr(obj, "_change_reason", None) or reason,
         }
         for obj in objs
     ]
-    history_fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
-    history_ids = insert_rows(history_model, history_fields, [[row[f.attname] for f in history_fields] for row in values],
+    fields = [f for f in history_model._meta.concrete_fields if not f.primary_key]
+    history_ids = insert_rows(history_model, fields, [[row[f.attname] for f in fields] for row in values],
                               using=using, returning=True)
     history_rows_created.send(sender=history_model, rows=list(zip(history_ids, values, strict=True)), using=using)
-    return objs
 
 
 @dataclass

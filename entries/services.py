@@ -13,11 +13,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from audit.services import record
 from core.exceptions import DomainError
-from core.history import bulk_create_tracked, save_tracked
+from core.history import bulk_create_tracked, bulk_update_tracked, save_tracked
 from core.spreadsheets import Table, match_headers, normalise_header
 from registrations.models import PearsonNotification, Registration, Unit
 from registrations.services import notification_raise
@@ -422,10 +421,7 @@ def results_import(*, actor, series: AssessmentSeries, table: Table, filename: s
     if to_create:
         bulk_create_tracked(Result, to_create, actor=actor, reason=reason)
     if to_update:
-        bulk_update_with_history(
-            to_update, Result, ["grade", "entry", "received_on"], batch_size=500, default_user=actor,
-            default_change_reason=reason,
-        )
+        bulk_update_tracked(Result, to_update, ["grade", "entry", "received_on"], actor=actor, reason=reason)
     outcome.created, outcome.updated = len(to_create), len(to_update)
     record(actor, "entries.results.imported", series, {
         "filename": filename, "rows": len(rows), "created": outcome.created, "updated": outcome.updated,

@@ -4,7 +4,7 @@ learner already sent to Pearson raises a notification owed to Pearson."""
 from django.db import transaction
 
 from core.exceptions import DomainError
-from core.history import bulk_create_tracked, save_tracked
+from core.history import bulk_create_tracked, bulk_update_tracked, save_tracked
 
 from .models import Centre, Learner
 
@@ -127,7 +127,6 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
 
     from django.db import IntegrityError
     from django.utils import timezone
-    from simple_history.utils import bulk_update_with_history
 
     from audit.services import record
     from registrations.models import PearsonNotification
@@ -141,6 +140,12 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
         raise DomainError("This import has already been confirmed or abandoned: upload the file again.")
     if batch.problems or batch.summary.get("rejected"):
         raise DomainError("Some rows are rejected: correct the file and upload it again (nothing was saved).")
+    new_rows = [r for r in batch.rows if r["action"] == NEW]
+    changed_rows = [r for r in batch.rows if r["action"] == CHANGED]
+    # Lock the learners to be changed before checking nobody changed them since the preview: a correction
+    # made on the learner page now waits for this import instead of being overwritten by it.
+    learners = {learner.pk: learner for learner in
+                Learner.objects.select_for_update().filter(pk__any_of=[r["learner_id"] for r in changed_rows])}
     if fingerprint(batch.centre, batch.rows) != batch.fingerprint:
         raise DomainError(
             "Some of these learners were changed since the preview was made: upload the file again to see "
@@ -154,27 +159,18 @@ def learner_import_confirm(*, actor, batch, reason: str = ""):
             out["date_of_birth"] = date.fromisoformat(out["date_of_birth"])
         return out
 
-    new_rows = [r for r in batch.rows if r["action"] == NEW]
-    changed_rows = [r for r in batch.rows if r["action"] == CHANGED]
     try:
         created = bulk_create_tracked(
             Learner, [Learner(centre=batch.centre, **typed(r["values"])) for r in new_rows], actor=actor, reason=reason,
         )
         updated_fields: set[str] = set()
-        learners = Learner.objects.in_bulk([r["learner_id"] for r in changed_rows])
-        to_update = []
         for row in changed_rows:
             learner = learners[row["learner_id"]]
             for name, new in typed({k: v[1] for k, v in row["changes"].items()}).items():
                 setattr(learner, name, new)
                 updated_fields.add(name)
-            learner.updated_at = timezone.now()
-            to_update.append(learner)
-        if to_update:
-            bulk_update_with_history(
-                to_update, Learner, sorted(updated_fields | {"updated_at"}), batch_size=500,
-                default_user=actor, default_change_reason=reason,
-            )
+        bulk_update_tracked(Learner, [learners[r["learner_id"]] for r in changed_rows], sorted(updated_fields),
+                            actor=actor, reason=reason)
     except IntegrityError as exc:
         raise DomainError(f"The import could not be saved because the records changed meanwhile ({exc}); nothing was saved.")
 

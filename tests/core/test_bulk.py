@@ -11,9 +11,9 @@ from simple_history.utils import bulk_create_with_history
 
 from audit import integrity
 from audit.models import TrailEntry
-from core.bulk import insert_rows
+from core.bulk import insert_rows, update_rows
 from core.exceptions import DomainError
-from core.history import bulk_create_tracked
+from core.history import bulk_create_tracked, bulk_save_tracked, bulk_update_tracked
 from entries.models import AssessmentSeries
 from learners.models import Learner, LearnerImport
 from tests.factories import CentreFactory, LearnerFactory
@@ -109,3 +109,59 @@ def test_a_constraint_refuses_the_whole_batch_and_nothing_is_kept(exams_officer)
 def test_a_reason_is_required(exams_officer):
     with pytest.raises(DomainError, match="reason"):
         bulk_create_tracked(Learner, new_learners(CentreFactory(), 1), actor=exams_officer, reason="  ")
+
+
+def test_each_row_takes_its_own_values_with_a_changed_history_row_and_the_trail_verifies(exams_officer):
+    centre = CentreFactory()
+    learners = bulk_create_tracked(Learner, new_learners(centre, 30), actor=exams_officer, reason="Imported")
+    stamped = {learner.pk: learner.updated_at for learner in learners}
+    for i, learner in enumerate(learners):
+        learner.legal_last_name, learner.date_of_birth = f"Renamed{i}", date(2009, 1, 1 + i % 28)
+        if i == 3:
+            learner._change_reason = "Deed poll"
+    bulk_update_tracked(Learner, learners, ["legal_last_name", "date_of_birth"], actor=exams_officer, reason="From the MIS")
+    stored_now = Learner.objects.in_bulk([o.pk for o in learners])
+    for i, learner in enumerate(learners):
+        again = stored_now[learner.pk]
+        assert (again.legal_last_name, again.date_of_birth) == (f"Renamed{i}", date(2009, 1, 1 + i % 28))
+        assert again.updated_at > stamped[learner.pk]  # auto-now stamped, as save_tracked does
+        assert again.mis_id == learner.mis_id and again.uln == learner.uln  # other columns untouched
+    latest = Learner.history.filter(id=learners[3].pk).order_by("-history_id").first()
+    assert latest.history_type == "~" and latest.history_change_reason == "Deed poll" and latest.legal_last_name == "Renamed3"
+    assert Learner.history.filter(history_type="~", history_change_reason="From the MIS").count() == 29
+    assert integrity.verify().intact
+
+
+def test_update_rows_prepares_values_and_touches_only_the_given_rows():
+    fields = [AssessmentSeries._meta.get_field(n) for n in ("name", "entry_deadline", "late_entry_end", "standard_fee",
+                                                            "late_fee", "results_date", "notes")]
+    pks = insert_rows(AssessmentSeries, fields, [[f"S{i}", date(2027, 2, 1), date(2027, 2, 21), Decimal("25.50"),
+                                                  Decimal("30.00"), date(2027, 8, 15), ""] for i in range(4)], returning=True)
+    late_fee = AssessmentSeries._meta.get_field("late_fee")
+    name = AssessmentSeries._meta.get_field("name")
+    update_rows(AssessmentSeries, [late_fee, name], [(pks[0], [Decimal("31.25"), "First"]), (pks[2], [Decimal("40"), "Third"])])
+    series = AssessmentSeries.objects.in_bulk(pks)
+    assert [(series[pk].name, series[pk].late_fee) for pk in pks] == [
+        ("First", Decimal("31.25")), ("S1", Decimal("30.00")), ("Third", Decimal("40.00")), ("S3", Decimal("30.00"))]
+
+
+def test_a_bulk_update_refused_by_a_constraint_changes_nothing(exams_officer):
+    centre = CentreFactory()
+    learners = bulk_create_tracked(Learner, new_learners(centre, 3), actor=exams_officer, reason="Imported")
+    learners[1].mis_id = learners[0].mis_id
+    history = Learner.history.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_update_tracked(Learner, learners, ["mis_id"], actor=exams_officer, reason="From the MIS")
+    assert Learner.objects.get(pk=learners[1].pk).mis_id != learners[0].mis_id and Learner.history.count() == history
+    with pytest.raises(ValueError, match="saved rows"):
+        bulk_update_tracked(Learner, new_learners(centre, 1), ["mis_id"], actor=exams_officer, reason="x")
+
+
+def test_same_value_updates_write_their_history_through_the_same_path(exams_officer):
+    learners = bulk_create_tracked(Learner, new_learners(CentreFactory(), 4), actor=exams_officer, reason="Imported")
+    for learner in learners:
+        learner.status = Learner.Status.LEFT
+    bulk_save_tracked(Learner, learners, ["status"], actor=exams_officer, reason="Left at the end of Year 13")
+    assert set(Learner.objects.filter(pk__in=[o.pk for o in learners]).values_list("status", flat=True)) == {"left"}
+    assert Learner.history.filter(history_type="~", status="left", history_change_reason="Left at the end of Year 13").count() == 4
+    assert integrity.verify().intact
