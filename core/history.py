@@ -22,12 +22,11 @@ def save_tracked(obj: models.Model, *, actor, reason: str, update_fields: list[s
 
     Services call this instead of `.save()` so that no change is made without a who and a why.
     """
-    if not (reason or "").strip():
-        raise DomainError("Say why this change is being made (a reason is required).", field="reason")
+    reason = _require_reason(reason)
     if clean:
         obj.full_clean()
     obj._history_user = actor
-    obj._change_reason = reason.strip()
+    obj._change_reason = reason
     if update_fields is not None and obj.pk is not None:
         auto = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
         obj.save(update_fields=sorted(set(update_fields) | set(auto)))

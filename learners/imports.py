@@ -321,12 +321,8 @@ def build_preview(table: Table, centre: Centre, *, overrides: dict[str, str] | N
 def fingerprint(centre: Centre, rows: list[dict]) -> str:
     """A digest of the learners a preview was compared with (ids and last-change times), read again at
     confirmation: if it differs, somebody changed one of them in between."""
-    mis_ids = sorted({r["mis_id"] for r in rows if r.get("mis_id")})
-    learners = []
-    for chunk_start in range(0, len(mis_ids), 2000):
-        chunk = mis_ids[chunk_start:chunk_start + 2000]
-        learners += Learner.objects.filter(centre=centre, mis_id__any_of=chunk).values_list("pk", "mis_id", "updated_at")
-    return _digest(learners)
+    mis_ids = {r["mis_id"] for r in rows if r.get("mis_id")}
+    return _digest(Learner.objects.filter(centre=centre, mis_id__any_of=mis_ids).values_list("pk", "mis_id", "updated_at"))
 
 
 def _digest(learners: Iterable[tuple[int, str, datetime]]) -> str:
